@@ -1,0 +1,83 @@
+# halobox: the one entry point. `make` builds the launcher, `make check` runs
+# every test (unit tests twice: plain and with ASan+UBSan; black-box tests
+# against fixture hosts and this machine), `make fuzz` fuzzes the parsers for
+# a bounded time, `make bench` measures the speed targets.
+
+CC         ?= cc
+PKG_CONFIG ?= pkg-config
+PREFIX     ?= /usr/local
+BUILD      ?= build
+CFLAGS     ?= -O2 -g
+SANITIZE   ?=
+FUZZ_SECONDS ?= 30
+
+CJSON_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcjson 2>/dev/null)
+CJSON_LIBS   := $(shell $(PKG_CONFIG) --libs libcjson 2>/dev/null || echo -lcjson)
+
+STRICT   := -std=c11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes \
+            -Wstrict-prototypes -Wno-format-nonliteral
+CPPFLAGS += -Ilauncher -D_GNU_SOURCE $(CJSON_CFLAGS)
+ALL_CFLAGS = $(STRICT) $(CFLAGS) $(SANITIZE) -MMD -MP
+LDLIBS   += $(CJSON_LIBS) -ldl
+
+SRC      := $(sort $(shell find launcher -name '*.c'))
+LIB_SRC  := $(filter-out launcher/main.c,$(SRC))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TEST_HELPER_SRC := $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c))
+
+.PHONY: all check unit blackbox asan-unit fuzz bench format format-check install clean deps
+
+all: $(BUILD)/halobox
+
+$(BUILD)/halobox: $(BUILD)/launcher/main.o $(LIB_OBJ)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(TEST_HELPER_SRC) $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -o $@ $< $(TEST_HELPER_SRC) $(LIB_OBJ) \
+	    $(LDFLAGS) $(LDLIBS)
+
+unit-bins: $(UNIT_BIN) $(BUILD)/halobox
+
+# Every test, as README.md says. The runner prints one summary line
+# ("N passed, N failed") and fails when any test failed or could not run.
+check: all
+	$(MAKE) --no-print-directory BUILD=build/asan \
+	    SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    CFLAGS="-O1 -g" unit-bins
+	$(MAKE) --no-print-directory unit-bins
+	tests/run-all
+
+fuzz:
+	tests/fuzz/run $(FUZZ_SECONDS)
+
+bench: all
+	tests/bench/run
+
+format:
+	clang-format -i $(SRC) $(shell find launcher tests -name '*.h') $(UNIT_SRC) tests/fuzz/*.c
+
+format-check:
+	clang-format --dry-run -Werror $(SRC) $(shell find launcher tests -name '*.h') $(UNIT_SRC) \
+	    tests/fuzz/*.c
+
+install: all
+	install -D -m 0755 $(BUILD)/halobox $(DESTDIR)$(PREFIX)/bin/halobox
+	install -D -m 0644 docs/halobox.1 $(DESTDIR)$(PREFIX)/share/man/man1/halobox.1
+	install -D -m 0644 completion/halobox.bash \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/halobox
+
+# Installs the build and test dependencies (apt or dnf, sudo when not root).
+deps:
+	scripts/install-deps
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,59 @@
+/* The subcommands (one cmd_*.c each) and what they share. Each takes the
+ * arguments after its name (argv[0] is the command name) and returns the
+ * process exit code; only main() exits. */
+#ifndef HALOBOX_CMD_H
+#define HALOBOX_CMD_H
+
+#include "doctor.h"
+#include "render_text.h"
+#include "util/error.h"
+#include "util/strbuf.h"
+
+struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+    const char *usage; /* the full --help text */
+};
+
+extern const struct command commands[];
+extern const size_t n_commands;
+
+int cmd_inspect(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+int cmd_help(int argc, char **argv);
+int cmd_completion(int argc, char **argv);
+
+/* Probes this host, or reads a saved facts file when path is non-NULL; then
+ * derives. Returns -1 with a one-line error naming the file. */
+int facts_acquire(const char *facts_path, struct facts *f, struct hb_error *err);
+
+/* Writes to stdout and checks that it got there (a full disk or a closed
+ * pipe is an error, not a silent success). */
+int write_stdout(const struct strbuf *sb, struct hb_error *err);
+/* cJSON document, pretty-printed, newline-terminated. */
+int write_json_stdout(const struct cJSON *json, struct hb_error *err);
+
+/* The options inspect and doctor share: --json, --facts FILE, --workload. */
+struct facts_options {
+    bool json;
+    const char *facts_path;
+    enum workload workload;
+};
+
+/* Parses them; returns -1 to go on, or the exit code when the command is
+ * already done (--help printed: 0; a usage error: 2). */
+int parse_facts_options(const char *command, int argc, char **argv, struct facts_options *o);
+
+/* "chat" / "prefill" -> workload; -1 when neither. */
+int parse_workload(const char *s, enum workload *w);
+
+/* Prints "halobox: <msg>" to stderr and returns the error's exit code. */
+int report_error(const struct hb_error *err);
+/* Prints a usage error and the hint to run --help; returns EXIT_USAGE. */
+int usage_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+const struct command *command_find(const char *name);
+
+#endif

@@ -1,0 +1,65 @@
+/* Probes: each reads one source and fills its part of the facts. They never
+ * fail the program: what cannot be read is left unknown (and, where it
+ * helps the user, the reason is recorded in the facts). Files are read
+ * through the HALOBOX_SYSROOT prefix (sysroot.h) so tests replay real hosts
+ * from fixture trees. */
+#ifndef HALOBOX_PROBE_H
+#define HALOBOX_PROBE_H
+
+#include "facts.h"
+#include "util/strbuf.h"
+
+#include <sys/types.h>
+
+void probe_os(struct facts *f);
+void probe_kernel(struct facts *f);
+void probe_memory(struct facts *f);
+void probe_drm(struct facts *f);
+void probe_kfd(struct facts *f);
+void probe_user(struct facts *f);
+void probe_env(struct facts *f);
+void probe_containers(struct facts *f);
+void probe_firmware(struct facts *f);
+
+/* Parsers behind the probes, exposed for unit tests and fuzzing. */
+void parse_cmdline(struct facts_kernel *k, const char *text, size_t len);
+/* One "key value" line of a KFD properties file at a time. Returns false
+ * when the key is absent or the value is not a number. */
+bool kfd_properties_get(const char *text, size_t len, const char *key, uint64_t *out);
+/* "MemTotal:  131072 kB" -> bytes. */
+bool meminfo_get(const char *text, const char *key, uint64_t *out_bytes);
+/* Splits one os-release line value, removing quotes and escapes. */
+char *os_release_get(const char *text, const char *key);
+
+/* Probes that load foreign libraries run in a child process, so that an ICD
+ * or runtime that hangs or crashes cannot take the launcher down; they start
+ * together with the cheap probes and are collected at the end. */
+struct probe_child {
+    pid_t pid;    /* 0 when not started */
+    int fd;       /* read end of the result pipe */
+    const char *what;
+};
+
+/* Forks a child that runs fn(out_fd) and exits; fn writes its result (a
+ * JSON document) to out_fd. Returns -1 (and leaves pid 0) when fork fails. */
+int probe_child_start(struct probe_child *c, const char *what, void (*fn)(int out_fd));
+/* Reads the child's output until EOF or the deadline (milliseconds from
+ * now), then reaps it (killing it on timeout). Returns 0 with the output, or
+ * -1 with a one-line reason in `why` ("timed out after 5000 ms", "killed by
+ * signal 11", "exited with status 3"). */
+int probe_child_finish(struct probe_child *c, int timeout_ms, struct strbuf *out,
+                       struct strbuf *why);
+
+/* Vulkan (libvulkan.so.1) and HIP (libamdhip64.so) in child processes. */
+void probe_vulkan_start(struct probe_child *c);
+void probe_vulkan_finish(struct probe_child *c, struct facts_vulkan *vk, int timeout_ms);
+void probe_hip_start(struct probe_child *c);
+void probe_hip_finish(struct probe_child *c, struct facts_rocm *rocm, int timeout_ms);
+
+/* The default deadline for a child probe; HALOBOX_PROBE_TIMEOUT_MS overrides. */
+int probe_timeout_ms(void);
+
+/* Runs every probe (the child ones in parallel with the rest) and derives. */
+void probe_all(struct facts *f);
+
+#endif

@@ -1,0 +1,150 @@
+/* The linux-firmware version, from the package manager's own records: one
+ * release (20251125) is known to break ROCm on gfx1151. dpkg and pacman are
+ * read as files (fast); rpm's database is only reachable through rpm, whose
+ * answer is cached until the database changes. */
+#include "util/common.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <unistd.h>
+
+#include "host/probe.h"
+#include "host/sysroot.h"
+#include "util/run.h"
+
+/* The first run of 8 digits that looks like a date (20YYMMDD). */
+static char *date_in(const char *version)
+{
+    for (const char *p = version; *p; p++) {
+        size_t n = 0;
+        while (isdigit((unsigned char)p[n]))
+            n++;
+        if (n == 8 && p[0] == '2' && p[1] == '0')
+            return xstrndup(p, 8);
+        if (n)
+            p += n - 1;
+    }
+    return NULL;
+}
+
+static void set_firmware(struct facts_firmware *fw, const char *package, const char *version)
+{
+    char *date = date_in(version);
+    if (!date)
+        return;
+    fw->linux_firmware = date;
+    struct strbuf sb = STRBUF_INIT;
+    strbuf_addf(&sb, "%s %s", package, version);
+    fw->package = strbuf_detach(&sb);
+}
+
+/* Debian ships AMD firmware as firmware-amd-graphics, Ubuntu as
+ * linux-firmware (or linux-firmware-amd-graphics in newer releases). */
+static bool from_dpkg(struct facts_firmware *fw)
+{
+    static const char *const names[] = {"linux-firmware-amd-graphics", "firmware-amd-graphics",
+                                        "linux-firmware"};
+    struct strbuf status = STRBUF_INIT;
+    struct hb_error err = HB_ERROR_INIT;
+    bool found = false;
+    if (sysroot_read("/var/lib/dpkg/status", 256 * 1024 * 1024, &status, &err) < 0)
+        goto out;
+    for (size_t i = 0; i < ARRAY_SIZE(names) && !found; i++) {
+        struct strbuf needle = STRBUF_INIT;
+        strbuf_addf(&needle, "Package: %s\n", names[i]);
+        const char *p = status.buf;
+        while ((p = strstr(p, needle.buf))) {
+            if (p != status.buf && p[-1] != '\n') {
+                p += needle.len;
+                continue;
+            }
+            const char *end = strstr(p, "\n\n");
+            const char *v = strstr(p, "\nVersion: ");
+            const char *st = strstr(p, "\nStatus: ");
+            bool installed = st && (!end || st < end) && !strncmp(st + 9, "install ok installed", 20);
+            if (v && (!end || v < end) && installed) {
+                v += strlen("\nVersion: ");
+                char *ver = xstrndup(v, strcspn(v, "\n"));
+                set_firmware(fw, names[i], ver);
+                free(ver);
+                found = fw->linux_firmware != NULL;
+            }
+            break;
+        }
+        strbuf_release(&needle);
+    }
+out:
+    hb_error_release(&err);
+    strbuf_release(&status);
+    return found;
+}
+
+/* pacman keeps one directory per installed package: NAME-VERSION-REL. */
+static bool from_pacman(struct facts_firmware *fw)
+{
+    struct strbuf dir = STRBUF_INIT;
+    sysroot_path(&dir, "/var/lib/pacman/local");
+    DIR *d = opendir(dir.buf);
+    strbuf_release(&dir);
+    if (!d)
+        return false;
+    struct dirent *e;
+    while (!fw->linux_firmware && (e = readdir(d))) {
+        const char *name = e->d_name;
+        const char *ver = NULL;
+        if (str_starts_with(name, "linux-firmware-amdgpu-"))
+            ver = name + strlen("linux-firmware-amdgpu-");
+        else if (str_starts_with(name, "linux-firmware-") && isdigit((unsigned char)name[15]))
+            ver = name + strlen("linux-firmware-");
+        if (ver)
+            set_firmware(fw, "linux-firmware", ver);
+    }
+    closedir(d);
+    return fw->linux_firmware != NULL;
+}
+
+static bool from_rpm(struct facts_firmware *fw)
+{
+    /* Only on the live host: a fixture tree has no rpm to ask. */
+    if (*sysroot_prefix())
+        return false;
+    static const char *const dbs[] = {"/var/lib/rpm/rpmdb.sqlite", "/usr/lib/sysimage/rpm/rpmdb.sqlite",
+                                      "/var/lib/rpm/Packages"};
+    const char *db = NULL;
+    for (size_t i = 0; i < ARRAY_SIZE(dbs) && !db; i++)
+        if (access(dbs[i], R_OK) == 0)
+            db = dbs[i];
+    char *rpm = db ? find_in_path("rpm") : NULL;
+    if (!rpm)
+        return false;
+    const char *argv[] = {rpm, "-q", "--qf", "%{NAME} %{VERSION}-%{RELEASE}\\n", "amd-gpu-firmware",
+                          "linux-firmware", NULL};
+    struct strbuf out = STRBUF_INIT;
+    struct hb_error err = HB_ERROR_INIT;
+    /* rpm exits 1 when one of the two names is not installed; the output
+     * for the other is still good. */
+    run_capture_cached(argv, db, 3000, &out, &err);
+    for (const char *line = out.buf; line && *line && !fw->linux_firmware;) {
+        const char *sp = strchr(line, ' ');
+        const char *eol = strchr(line, '\n');
+        if (sp && (!eol || sp < eol) && !strstr(line, "not installed")) {
+            char *name = xstrndup(line, (size_t)(sp - line));
+            char *ver = xstrndup(sp + 1, eol ? (size_t)(eol - sp - 1) : strlen(sp + 1));
+            set_firmware(fw, name, ver);
+            free(name);
+            free(ver);
+        }
+        line = eol ? eol + 1 : NULL;
+    }
+    hb_error_release(&err);
+    strbuf_release(&out);
+    free(rpm);
+    return fw->linux_firmware != NULL;
+}
+
+void probe_firmware(struct facts *f)
+{
+    if (from_dpkg(&f->firmware) || from_pacman(&f->firmware))
+        return;
+    from_rpm(&f->firmware);
+}

@@ -1,0 +1,20 @@
+/* Files that halobox writes itself: its cache, and later the store. */
+#ifndef HALOBOX_FS_H
+#define HALOBOX_FS_H
+
+#include "error.h"
+#include "strbuf.h"
+
+/* $XDG_CACHE_HOME/halobox (or ~/.cache/halobox), created 0700 if needed.
+ * Returns -1 (with out empty) when there is no home to put it in. */
+int cache_dir(struct strbuf *out);
+/* mkdir -p with the given mode for the directories it creates. */
+int mkdir_p(const char *path, unsigned mode);
+/* Writes data to a temporary file beside path, then renames it over path, so
+ * a reader never sees half a file. Returns 0 or -1 (errno set). */
+int write_file_atomic(const char *path, const void *data, size_t len, unsigned mode);
+/* Reads a whole regular file (no sysroot: for halobox's own files and files
+ * the user names). */
+int read_small_file(const char *path, size_t max_bytes, struct strbuf *out);
+
+#endif
