@@ -21,8 +21,12 @@ ALL_CFLAGS = $(STRICT) $(CFLAGS) $(SANITIZE) -MMD -MP
 LDLIBS   += $(CJSON_LIBS) -ldl
 
 SRC      := $(sort $(shell find launcher -name '*.c'))
-LIB_SRC  := $(filter-out launcher/main.c,$(SRC))
+# The program is main.c and the commands (cmd_*.c) over a library of the
+# rest, which the unit tests link against.
+CMD_SRC  := launcher/main.c $(filter launcher/cmd_%.c,$(SRC))
+LIB_SRC  := $(filter-out $(CMD_SRC),$(SRC))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CMD_OBJ  := $(CMD_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_HELPER_SRC := $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c))
@@ -31,7 +35,7 @@ TEST_HELPER_SRC := $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c))
 
 all: $(BUILD)/halobox
 
-$(BUILD)/halobox: $(BUILD)/launcher/main.o $(LIB_OBJ)
+$(BUILD)/halobox: $(CMD_OBJ) $(LIB_OBJ)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/%.o: %.c
@@ -60,18 +64,19 @@ fuzz:
 bench: all
 	tests/bench/run
 
+FORMAT_FILES = $(SRC) $(shell find launcher tests -name '*.h') $(wildcard tests/unit/*.c tests/fuzz/*.c tests/fixtures/*/*.c)
+
 format:
-	clang-format -i $(SRC) $(shell find launcher tests -name '*.h') $(UNIT_SRC) tests/fuzz/*.c
+	clang-format -i $(FORMAT_FILES)
 
 format-check:
-	clang-format --dry-run -Werror $(SRC) $(shell find launcher tests -name '*.h') $(UNIT_SRC) \
-	    tests/fuzz/*.c
+	clang-format --dry-run -Werror $(FORMAT_FILES)
 
 install: all
 	install -D -m 0755 $(BUILD)/halobox $(DESTDIR)$(PREFIX)/bin/halobox
 	install -D -m 0644 docs/halobox.1 $(DESTDIR)$(PREFIX)/share/man/man1/halobox.1
-	install -D -m 0644 completion/halobox.bash \
-	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/halobox
+	mkdir -p $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	$(BUILD)/halobox completion bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/halobox
 
 # Installs the build and test dependencies (apt or dnf, sudo when not root).
 deps:

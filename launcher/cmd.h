@@ -25,9 +25,10 @@ int cmd_version(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_completion(int argc, char **argv);
 
-/* Probes this host, or reads a saved facts file when path is non-NULL; then
+/* Probes this host (the Vulkan and HIP answers from the per-boot cache
+ * unless fresh), or reads a saved facts file when path is non-NULL; then
  * derives. Returns -1 with a one-line error naming the file. */
-int facts_acquire(const char *facts_path, struct facts *f, struct hb_error *err);
+int facts_acquire(const char *facts_path, bool fresh, struct facts *f, struct hb_error *err);
 
 /* Writes to stdout and checks that it got there (a full disk or a closed
  * pipe is an error, not a silent success). */
@@ -35,10 +36,12 @@ int write_stdout(const struct strbuf *sb, struct hb_error *err);
 /* cJSON document, pretty-printed, newline-terminated. */
 int write_json_stdout(const struct cJSON *json, struct hb_error *err);
 
-/* The options inspect and doctor share: --json, --facts FILE, --workload. */
+/* The options inspect and doctor share: --json, --facts FILE, --fresh,
+ * --workload. */
 struct facts_options {
     bool json;
     const char *facts_path;
+    bool fresh;
     enum workload workload;
 };
 

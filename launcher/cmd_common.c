@@ -41,11 +41,11 @@ static int load_facts_file(const char *path, struct facts *f, struct hb_error *e
     return ret;
 }
 
-int facts_acquire(const char *facts_path, struct facts *f, struct hb_error *err)
+int facts_acquire(const char *facts_path, bool fresh, struct facts *f, struct hb_error *err)
 {
     if (facts_path)
         return load_facts_file(facts_path, f, err);
-    probe_all(f);
+    probe_all(f, fresh);
     return 0;
 }
 
@@ -108,11 +108,9 @@ const struct command *command_find(const char *name)
 int parse_facts_options(const char *command, int argc, char **argv, struct facts_options *o)
 {
     static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'},
-        {"facts", required_argument, NULL, 'f'},
-        {"workload", required_argument, NULL, 'w'},
-        {"help", no_argument, NULL, 'h'},
-        {0},
+        {"json", no_argument, NULL, 'j'},           {"facts", required_argument, NULL, 'f'},
+        {"workload", required_argument, NULL, 'w'}, {"fresh", no_argument, NULL, 'F'},
+        {"help", no_argument, NULL, 'h'},           {0},
     };
     memset(o, 0, sizeof(*o));
     o->workload = WORKLOAD_CHAT;
@@ -126,6 +124,9 @@ int parse_facts_options(const char *command, int argc, char **argv, struct facts
             break;
         case 'f':
             o->facts_path = optarg;
+            break;
+        case 'F':
+            o->fresh = true;
             break;
         case 'w':
             if (parse_workload(optarg, &o->workload) < 0)

@@ -29,8 +29,8 @@ int cmd_completion(int argc, char **argv)
                         "return ;;\n"
                         "    esac\n"
                         "    case ${COMP_WORDS[1]} in\n"
-                        "    inspect|doctor) COMPREPLY=($(compgen -W '--json --facts --workload "
-                        "--help' -- \"$cur\")) ;;\n"
+                        "    inspect|doctor) COMPREPLY=($(compgen -W '--json --facts --fresh "
+                        "--workload --help' -- \"$cur\")) ;;\n"
                         "    help) COMPREPLY=($(compgen -W '");
     for (size_t i = 0; i < n_commands; i++)
         strbuf_addf(&out, "%s%s", i ? " " : "", commands[i].name);

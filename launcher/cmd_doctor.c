@@ -17,7 +17,7 @@ int cmd_doctor(int argc, char **argv)
     facts_init(&f);
     struct hb_error err = HB_ERROR_INIT;
     int rc;
-    if (facts_acquire(o.facts_path, &f, &err) < 0) {
+    if (facts_acquire(o.facts_path, o.fresh, &f, &err) < 0) {
         rc = report_error(&err);
         hb_error_release(&err);
         facts_release(&f);
@@ -38,8 +38,8 @@ int cmd_doctor(int argc, char **argv)
             errors += v.findings[i].severity == SEV_ERROR;
             warnings += v.findings[i].severity == SEV_WARN;
         }
-        strbuf_addf(&out, "%zu error%s, %zu warning%s\n", errors, errors == 1 ? "" : "s",
-                    warnings, warnings == 1 ? "" : "s");
+        strbuf_addf(&out, "%zu error%s, %zu warning%s\n", errors, errors == 1 ? "" : "s", warnings,
+                    warnings == 1 ? "" : "s");
         render_findings(&out, &v);
         render_recommendation(&out, &v);
         w = write_stdout(&out, &err);

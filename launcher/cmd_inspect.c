@@ -17,7 +17,7 @@ int cmd_inspect(int argc, char **argv)
     facts_init(&f);
     struct hb_error err = HB_ERROR_INIT;
     int rc = EXIT_OK;
-    if (facts_acquire(o.facts_path, &f, &err) < 0) {
+    if (facts_acquire(o.facts_path, o.fresh, &f, &err) < 0) {
         rc = report_error(&err);
         goto out;
     }

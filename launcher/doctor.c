@@ -39,8 +39,8 @@ static void add(struct verdict *v, const char *id, enum severity sev, char *fix,
     strbuf_vaddf(&msg, fmt, ap);
     va_end(ap);
     v->findings = xrealloc(v->findings, (v->n_findings + 1) * sizeof(*v->findings));
-    v->findings[v->n_findings++] = (struct finding){
-        .id = id, .severity = sev, .message = strbuf_detach(&msg), .fix = fix};
+    v->findings[v->n_findings++] =
+        (struct finding){.id = id, .severity = sev, .message = strbuf_detach(&msg), .fix = fix};
 }
 
 static double gib(uint64_t bytes)
@@ -161,8 +161,9 @@ static void check_apu_memory(const struct facts *f, enum distro_family d, struct
 
     if (g->vram_bytes.known && g->vram_bytes.v >= CARVEOUT_LARGE)
         add(v, "carveout-large", SEV_WARN,
-            xstrdup("in the firmware setup (BIOS), set the UMA frame buffer / iGPU memory to 512 MB "
-                    "and let the GTT give the GPU its memory"),
+            xstrdup(
+                "in the firmware setup (BIOS), set the UMA frame buffer / iGPU memory to 512 MB "
+                "and let the GTT give the GPU its memory"),
             "the BIOS reserves %.1f GiB of VRAM for the GPU: the OS loses it for everything else",
             gib(g->vram_bytes.v));
 
@@ -238,7 +239,8 @@ static void check_cmdline(const struct facts *f, enum distro_family d, struct ve
     }
 
     if (facts_param(k, "nomodeset"))
-        add(v, "nomodeset", SEV_ERROR, fix_kernel_args(d, (const char *[]){"nomodeset", NULL}, NULL),
+        add(v, "nomodeset", SEV_ERROR,
+            fix_kernel_args(d, (const char *[]){"nomodeset", NULL}, NULL),
             "nomodeset is on the kernel command line: amdgpu will not drive the GPU");
 
     const struct facts_gpu *sh = strix_halo(f);
@@ -294,8 +296,8 @@ static void check_kernel_firmware(const struct facts *f, enum distro_family d, s
                                   "linux-firmware, then reboot")
                         : xstrdup("update linux-firmware to a release after 20251125 (or go back "
                                   "to an earlier one), then reboot");
-        add(v, "firmware-bad", SEV_WARN, fix,
-            "linux-firmware %s is known to break ROCm on gfx1151", FIRMWARE_BAD);
+        add(v, "firmware-bad", SEV_WARN, fix, "linux-firmware %s is known to break ROCm on gfx1151",
+            FIRMWARE_BAD);
     }
 }
 
@@ -338,7 +340,8 @@ static void check_vulkan(const struct facts *f, enum distro_family d, struct ver
             xstrdup(d == DISTRO_FEDORA   ? "sudo dnf remove amdvlk (or export AMD_VULKAN_ICD=RADV)"
                     : d == DISTRO_DEBIAN ? "sudo apt remove amdvlk (or export AMD_VULKAN_ICD=RADV)"
                                          : "uninstall AMDVLK (or export AMD_VULKAN_ICD=RADV)"),
-            "AMDVLK is an active Vulkan driver: it is discontinued, slower at prefill than RADV and "
+            "AMDVLK is an active Vulkan driver: it is discontinued, slower at prefill than RADV "
+            "and "
             "limits single allocations to about 2 GiB");
     if (cpu_only) {
         bool amd = any_amd(f);
@@ -374,7 +377,10 @@ static void check_rocm(const struct facts *f, struct verdict *v)
     if (hsa) {
         const struct facts_gpu *sh = strix_halo(f);
         bool matches = sh && !strcmp(hsa, "11.5.1");
-        add(v, "hsa-override-set", matches ? SEV_INFO : sh ? SEV_ERROR : SEV_WARN,
+        add(v, "hsa-override-set",
+            matches ? SEV_INFO
+            : sh    ? SEV_ERROR
+                    : SEV_WARN,
             xstrdup("unset HSA_OVERRIDE_GFX_VERSION (and remove it from your shell profile)"),
             matches ? "HSA_OVERRIDE_GFX_VERSION=%s is set: gfx1151 needs no override"
             : sh    ? "HSA_OVERRIDE_GFX_VERSION=%s is set: a stale override crashes gfx1151"

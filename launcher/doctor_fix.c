@@ -19,9 +19,10 @@ static bool word_in(const char *list, const char *word)
 
 enum distro_family distro_family_of(const struct facts_os *os)
 {
-    static const char *const fedora[] = {"fedora", "rhel", "centos", "rocky", "almalinux", "nobara"};
-    static const char *const debian[] = {"debian", "ubuntu", "linuxmint", "pop", "elementary",
-                                         "zorin", "kali", "raspbian"};
+    static const char *const fedora[] = {"fedora", "rhel",      "centos",
+                                         "rocky",  "almalinux", "nobara"};
+    static const char *const debian[] = {"debian",     "ubuntu", "linuxmint", "pop",
+                                         "elementary", "zorin",  "kali",      "raspbian"};
     for (size_t i = 0; i < ARRAY_SIZE(fedora); i++)
         if (str_eq(os->id, fedora[i]) || word_in(os->id_like, fedora[i]))
             return DISTRO_FEDORA;
@@ -44,6 +45,16 @@ static void add_sed_regex(struct strbuf *sb, const char *s)
 {
     for (; *s; s++) {
         if (strchr(".[]*^$\\/", *s))
+            strbuf_addch(sb, '\\');
+        strbuf_addch(sb, *s);
+    }
+}
+
+/* Characters special in a sed replacement, escaped. */
+static void add_sed_replacement(struct strbuf *sb, const char *s)
+{
+    for (; *s; s++) {
+        if (strchr("&\\/", *s))
             strbuf_addch(sb, '\\');
         strbuf_addch(sb, *s);
     }
@@ -90,7 +101,7 @@ char *fix_kernel_args(enum distro_family d, const char *const *remove, const cha
         if (n_add) {
             strbuf_addstr(&sb, " -e 's/^GRUB_CMDLINE_LINUX_DEFAULT=\"/&");
             for (size_t i = 0; i < n_add; i++) {
-                add_sed_regex(&sb, add[i]);
+                add_sed_replacement(&sb, add[i]);
                 strbuf_addch(&sb, ' ');
             }
             strbuf_addstr(&sb, "/'");

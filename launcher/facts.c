@@ -5,11 +5,9 @@
 /* Variables that change which GPU an engine sees or how it drives it; each
  * is recorded (set or not) so a report shows what the user's shell had. */
 const char *const facts_env_names[] = {
-    "HSA_OVERRIDE_GFX_VERSION", "HIP_VISIBLE_DEVICES",
-    "ROCR_VISIBLE_DEVICES",     "GGML_VK_VISIBLE_DEVICES",
-    "VK_DRIVER_FILES",          "VK_ICD_FILENAMES",
-    "AMD_VULKAN_ICD",           "ROCM_PATH",
-    "GGML_CUDA_ENABLE_UNIFIED_MEMORY",
+    "HSA_OVERRIDE_GFX_VERSION", "HIP_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES",
+    "GGML_VK_VISIBLE_DEVICES",  "VK_DRIVER_FILES",     "VK_ICD_FILENAMES",
+    "AMD_VULKAN_ICD",           "ROCM_PATH",           "GGML_CUDA_ENABLE_UNIFIED_MEMORY",
 };
 const size_t facts_env_count = ARRAY_SIZE(facts_env_names);
 

@@ -47,8 +47,8 @@ struct facts_gpu {
     opt_u64 vendor_id;
     opt_u64 device_id;
     char *driver;
-    char *gfx;    /* derived: from gfx_target_version, else the PCI id table */
-    char *family; /* derived: from the PCI id table */
+    char *gfx;      /* derived: from gfx_target_version, else the PCI id table */
+    char *family;   /* derived: from the PCI id table */
     tri integrated; /* derived: table, else dGPU markers and memory sizes */
     opt_u64 vram_bytes;
     opt_u64 vis_vram_bytes;
@@ -58,9 +58,9 @@ struct facts_gpu {
     /* raw values the derived ones come from */
     opt_u64 gfx_target_version; /* KFD topology, e.g. 110501 */
     opt_u64 simd_count;
-    tri board_info;     /* sysfs board_info exists: a dGPU marker */
-    char *vram_vendor;  /* sysfs mem_info_vram_vendor: a dGPU marker */
-    char *card;         /* "card1" */
+    tri board_info;    /* sysfs board_info exists: a dGPU marker */
+    char *vram_vendor; /* sysfs mem_info_vram_vendor: a dGPU marker */
+    char *card;        /* "card1" */
 };
 
 struct facts_vulkan_device {

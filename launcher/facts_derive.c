@@ -32,7 +32,7 @@ static char *gfx_from_radv_name(const char *name)
 }
 
 static const struct facts_vulkan_device *matching_vulkan_device(const struct facts *f,
-                                                                 const struct facts_gpu *g)
+                                                                const struct facts_gpu *g)
 {
     if (!g->vendor_id.known || !g->device_id.known)
         return NULL;
@@ -64,7 +64,8 @@ static void derive_gfx(const struct facts *f, struct facts_gpu *g)
         g->gfx = xstrdup(buf);
         return;
     }
-    const struct gpu_id *id = is_amd(g) && g->device_id.known ? gpu_id_lookup(g->device_id.v) : NULL;
+    const struct gpu_id *id =
+        is_amd(g) && g->device_id.known ? gpu_id_lookup(g->device_id.v) : NULL;
     if (id) {
         g->gfx = xstrdup(id->gfx);
         return;
@@ -88,7 +89,8 @@ static void derive_family(struct facts_gpu *g)
 {
     if (g->family)
         return;
-    const struct gpu_id *id = is_amd(g) && g->device_id.known ? gpu_id_lookup(g->device_id.v) : NULL;
+    const struct gpu_id *id =
+        is_amd(g) && g->device_id.known ? gpu_id_lookup(g->device_id.v) : NULL;
     if (id) {
         g->family = xstrdup(id->family);
         return;
@@ -127,12 +129,15 @@ static void derive_integrated(const struct facts *f, struct facts_gpu *g)
 {
     if (g->integrated != TRI_UNKNOWN)
         return;
-    const struct gpu_id *id = is_amd(g) && g->device_id.known ? gpu_id_lookup(g->device_id.v) : NULL;
+    const struct gpu_id *id =
+        is_amd(g) && g->device_id.known ? gpu_id_lookup(g->device_id.v) : NULL;
     if (id) {
         g->integrated = tri_from_bool(id->integrated);
         return;
     }
-    if (gpu_family_is_apu(g->family)) {
+    /* A family or gfx target that only exists as an APU decides it, even
+     * for a PCI id the table does not list yet. */
+    if (gpu_family_is_apu(g->family) || gpu_family_for_gfx(g->gfx)) {
         g->integrated = TRI_YES;
         return;
     }
@@ -145,11 +150,17 @@ static void derive_integrated(const struct facts *f, struct facts_gpu *g)
         if (g->integrated != TRI_UNKNOWN)
             return;
     }
+    /* NVIDIA's PCI GPUs are all discrete (its integrated parts are not on
+     * PCI). */
+    if (g->vendor_id.known && g->vendor_id.v == PCI_VENDOR_NVIDIA) {
+        g->integrated = TRI_NO;
+        return;
+    }
     const struct facts_vulkan_device *vk = matching_vulkan_device(f, g);
     if (vk && vk->type)
         g->integrated = !strcmp(vk->type, "integrated") ? TRI_YES
                         : !strcmp(vk->type, "discrete") ? TRI_NO
-                                                         : TRI_UNKNOWN;
+                                                        : TRI_UNKNOWN;
 }
 
 void facts_derive(struct facts *f)

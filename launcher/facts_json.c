@@ -7,6 +7,7 @@
 #include "facts.h"
 #include "util/json.h"
 #include "util/strbuf.h"
+#include "util/text.h"
 
 static void add_os(cJSON *root, const struct facts_os *os)
 {
@@ -225,14 +226,17 @@ static int read_kernel(const struct json_reader *top, const cJSON *root, struct 
         cJSON_ArrayForEach(p, params)
         {
             const char *value;
-            if (cJSON_IsString(p) && p->valuestring)
+            if (!utf8_valid(p->string, strlen(p->string)))
+                return hb_error_set(top->err, EXIT_INPUT,
+                                    "%s: kernel.params: a key is not UTF-8 text", top->origin);
+            if (cJSON_IsString(p) && p->valuestring &&
+                utf8_valid(p->valuestring, strlen(p->valuestring)))
                 value = p->valuestring;
             else if (cJSON_IsNull(p) || cJSON_IsTrue(p))
                 value = ""; /* a bare flag written as null or true */
             else
-                return hb_error_set(top->err, EXIT_INPUT,
-                                    "%s: kernel.params.%s: expected a string", top->origin,
-                                    p->string ? p->string : "?");
+                return hb_error_set(top->err, EXIT_INPUT, "%s: kernel.params.%s: expected a string",
+                                    top->origin, p->string ? p->string : "?");
             facts_add_param(k, p->string, strlen(p->string), value, strlen(value));
         }
     }

@@ -35,9 +35,8 @@ static const struct facts_vulkan_device *vulkan_device_for(const struct facts *f
     const struct facts_gpu *g = &f->gpus[gpu];
     for (size_t i = 0; i < f->vulkan.n_devices; i++) {
         const struct facts_vulkan_device *d = &f->vulkan.devices[i];
-        if (g->vendor_id.known && g->device_id.known && d->vendor_id.known &&
-            d->device_id.known && d->vendor_id.v == g->vendor_id.v &&
-            d->device_id.v == g->device_id.v)
+        if (g->vendor_id.known && g->device_id.known && d->vendor_id.known && d->device_id.known &&
+            d->vendor_id.v == g->vendor_id.v && d->device_id.v == g->device_id.v)
             return d;
     }
     return NULL;

@@ -18,7 +18,7 @@ static const char usage_main[] =
     "Exit codes: 0 ok, 1 doctor found an error, 2 usage, 3 bad input file, 4 other failure.\n";
 
 static const char usage_inspect[] =
-    "usage: halobox inspect [--json] [--facts FILE] [--workload chat|prefill]\n"
+    "usage: halobox inspect [--json] [--facts FILE] [--fresh] [--workload chat|prefill]\n"
     "\n"
     "Inspect this host: OS and kernel, GPUs and their family, the memory the GPU can\n"
     "really use and what limits it, Vulkan, ROCm, podman, then the doctor's findings\n"
@@ -27,13 +27,14 @@ static const char usage_inspect[] =
     "  --json          print the facts (schema halobox.facts/1) with gpu_memory,\n"
     "                  findings and recommendation\n"
     "  --facts FILE    judge a saved facts file instead of probing this host\n"
+    "  --fresh         probe Vulkan and HIP again instead of using this boot's cache\n"
     "  --workload W    chat (default) or prefill: what the recommendation optimises\n"
     "\n"
     "Environment: HALOBOX_SYSROOT reads host files under another root (fixtures);\n"
     "HALOBOX_PROBE_TIMEOUT_MS bounds the Vulkan and HIP probes (default 5000).\n";
 
 static const char usage_doctor[] =
-    "usage: halobox doctor [--json] [--facts FILE] [--workload chat|prefill]\n"
+    "usage: halobox doctor [--json] [--facts FILE] [--fresh] [--workload chat|prefill]\n"
     "\n"
     "Say what stands between this host and a working large model, each finding with\n"
     "its severity and the exact fix for this distribution.\n"
@@ -41,13 +42,15 @@ static const char usage_doctor[] =
     "  --json          print gpu_memory, findings and recommendation as JSON\n"
     "  --facts FILE    judge a saved facts file (e.g. from a bug report); nothing\n"
     "                  is probed\n"
+    "  --fresh         probe Vulkan and HIP again instead of using this boot's cache\n"
     "  --workload W    chat (default) or prefill\n"
     "\n"
     "Exit status: 0 without an error finding, 1 with one, 2 on a usage error,\n"
     "3 when the facts file cannot be read or is malformed.\n";
 
 static const char usage_version[] = "usage: halobox version\n\nPrint halobox's version.\n";
-static const char usage_help[] = "usage: halobox help [COMMAND]\n\nShow help for halobox or a command.\n";
+static const char usage_help[] =
+    "usage: halobox help [COMMAND]\n\nShow help for halobox or a command.\n";
 static const char usage_completion[] =
     "usage: halobox completion bash\n"
     "\n"

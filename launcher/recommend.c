@@ -35,8 +35,8 @@ static bool is_amd(const struct facts_gpu *g)
 /* The recipe whose ROCm build has code for this gfx target. */
 static const char *rocm_recipe_for(const char *gfx)
 {
-    static const char *const upstream[] = {"gfx1151", "gfx1150", "gfx1100", "gfx1101", "gfx1102",
-                                           "gfx1200", "gfx1201"};
+    static const char *const upstream[] = {"gfx1151", "gfx1150", "gfx1100", "gfx1101",
+                                           "gfx1102", "gfx1200", "gfx1201"};
     static const char *const debian[] = {"gfx1010", "gfx1030", "gfx1100", "gfx1101", "gfx1102"};
     for (size_t i = 0; gfx && i < ARRAY_SIZE(upstream); i++)
         if (!strcmp(gfx, upstream[i]))
@@ -62,7 +62,7 @@ static const char *rocm_possible(const struct facts *f, const struct facts_gpu *
         reason(r, "ROCm needs /dev/kfd, which is %s",
                f->rocm.kfd_present == TRI_NO    ? "missing"
                : f->rocm.kfd_present == TRI_YES ? "not accessible to this user"
-                                                 : "unknown");
+                                                : "unknown");
         return NULL;
     }
     uint64_t ver;

@@ -85,8 +85,8 @@ static void render_vulkan(struct strbuf *out, const struct facts_vulkan *vk)
     strbuf_addch(out, '\n');
     for (size_t i = 0; i < vk->n_devices; i++) {
         const struct facts_vulkan_device *d = &vk->devices[i];
-        strbuf_addf(out, "  vk%zu     %s: %s, driver %s", i, or_unknown(d->name), or_unknown(d->type),
-                    or_unknown(d->driver));
+        strbuf_addf(out, "  vk%zu     %s: %s, driver %s", i, or_unknown(d->name),
+                    or_unknown(d->type), or_unknown(d->driver));
         if (d->driver_info)
             strbuf_addf(out, " (%s)", d->driver_info);
         strbuf_addstr(out, ", device-local ");
@@ -98,9 +98,11 @@ static void render_vulkan(struct strbuf *out, const struct facts_vulkan *vk)
 static void render_rocm(struct strbuf *out, const struct facts_rocm *r)
 {
     row(out, "ROCm");
-    strbuf_addf(out, "KFD %s", r->kfd_present == TRI_YES   ? (r->kfd_access == TRI_NO ? "present, no access" : "present")
-                               : r->kfd_present == TRI_NO ? "missing"
-                                                          : "unknown");
+    strbuf_addf(out, "KFD %s",
+                r->kfd_present == TRI_YES
+                    ? (r->kfd_access == TRI_NO ? "present, no access" : "present")
+                : r->kfd_present == TRI_NO ? "missing"
+                                           : "unknown");
     if (r->runtime_version)
         strbuf_addf(out, ", HIP %s (%s)", r->runtime_version, or_unknown(r->runtime_path));
     else
@@ -119,7 +121,8 @@ static void render_rocm(struct strbuf *out, const struct facts_rocm *r)
 void render_facts_table(struct strbuf *out, const struct facts *f, const struct verdict *v)
 {
     row(out, "OS");
-    strbuf_addf(out, "%s, kernel %s\n", f->os.pretty_name ? f->os.pretty_name : or_unknown(f->os.id),
+    strbuf_addf(out, "%s, kernel %s\n",
+                f->os.pretty_name ? f->os.pretty_name : or_unknown(f->os.id),
                 or_unknown(f->kernel.release));
     row(out, "GPU");
     if (!f->gpus_known)

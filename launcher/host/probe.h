@@ -35,8 +35,8 @@ char *os_release_get(const char *text, const char *key);
  * or runtime that hangs or crashes cannot take the launcher down; they start
  * together with the cheap probes and are collected at the end. */
 struct probe_child {
-    pid_t pid;    /* 0 when not started */
-    int fd;       /* read end of the result pipe */
+    pid_t pid; /* 0 when not started */
+    int fd;    /* read end of the result pipe */
     const char *what;
 };
 
@@ -50,16 +50,33 @@ int probe_child_start(struct probe_child *c, const char *what, void (*fn)(int ou
 int probe_child_finish(struct probe_child *c, int timeout_ms, struct strbuf *out,
                        struct strbuf *why);
 
-/* Vulkan (libvulkan.so.1) and HIP (libamdhip64.so) in child processes. */
+/* Vulkan (libvulkan.so.1) and HIP (libamdhip64.so) in child processes.
+ * finish collects the child's raw output into `out` and applies it; apply
+ * does the same for an output kept from an earlier run. Both return true
+ * when the answer was complete (the child neither failed nor timed out):
+ * only such answers are worth caching. */
 void probe_vulkan_start(struct probe_child *c);
-void probe_vulkan_finish(struct probe_child *c, struct facts_vulkan *vk, int timeout_ms);
+bool probe_vulkan_finish(struct probe_child *c, struct facts_vulkan *vk, int timeout_ms,
+                         struct strbuf *out);
+bool probe_vulkan_apply(const struct strbuf *out, bool child_ok, const char *why,
+                        struct facts_vulkan *vk);
 void probe_hip_start(struct probe_child *c);
-void probe_hip_finish(struct probe_child *c, struct facts_rocm *rocm, int timeout_ms);
+bool probe_hip_finish(struct probe_child *c, struct facts_rocm *rocm, int timeout_ms,
+                      struct strbuf *out);
+bool probe_hip_apply(const struct strbuf *out, bool child_ok, const char *why,
+                     struct facts_rocm *rocm);
+
+/* The per-boot cache of the two child probes' raw answers (probe_cache.c):
+ * a key of everything those answers depend on, and load/store under it. */
+void probe_cache_key(struct strbuf *key);
+bool probe_cache_load(const char *key, struct strbuf *vulkan_out, struct strbuf *hip_out);
+void probe_cache_store(const char *key, const char *vulkan_out, const char *hip_out);
 
 /* The default deadline for a child probe; HALOBOX_PROBE_TIMEOUT_MS overrides. */
 int probe_timeout_ms(void);
 
-/* Runs every probe (the child ones in parallel with the rest) and derives. */
-void probe_all(struct facts *f);
+/* Runs every probe (the child ones in parallel with the rest, or from the
+ * cache unless `fresh`) and derives. */
+void probe_all(struct facts *f, bool fresh);
 
 #endif

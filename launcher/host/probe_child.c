@@ -54,17 +54,19 @@ static void redirect(int fd, const char *path, int flags)
     if (n != fd) {
         dup2(n, fd);
         close(n);
+    } else {
+        fcntl(fd, F_SETFD, 0); /* a standard stream stays open across exec */
     }
 }
 
 /* Runs in the child only: nothing here may return to the caller's code. */
-static void __attribute__((noreturn)) child_main(int write_fd, void (*fn)(int out_fd))
+static void __attribute__((noreturn)) child_main(pid_t parent, int write_fd, void (*fn)(int out_fd))
 {
     /* The parent's handlers (a sanitizer's SIGSEGV handler, the launcher's
      * SIGINT cleanup) must not run here: a crash in a driver should look
      * like a crash to the parent, and SIGPIPE after the parent gave up
      * reading should end the child. */
-    static const int sigs[] = {SIGSEGV, SIGBUS, SIGFPE,  SIGILL,  SIGABRT, SIGTRAP,
+    static const int sigs[] = {SIGSEGV, SIGBUS,  SIGFPE, SIGILL,  SIGABRT, SIGTRAP,
                                SIGSYS,  SIGPIPE, SIGINT, SIGTERM, SIGHUP,  SIGQUIT};
     for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
         signal(sigs[i], SIG_DFL);
@@ -73,6 +75,8 @@ static void __attribute__((noreturn)) child_main(int write_fd, void (*fn)(int ou
     sigprocmask(SIG_SETMASK, &none, NULL);
     /* A hung probe must not outlive a launcher that was killed. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        _exit(125); /* the parent died before prctl took effect */
 
     /* Keep the result pipe clear of the standard descriptors we replace. */
     if (write_fd <= STDERR_FILENO) {
@@ -105,6 +109,7 @@ int probe_child_start(struct probe_child *c, const char *what, void (*fn)(int ou
      * write end open, or the parent would wait for EOF until the deadline. */
     if (pipe2(p, O_CLOEXEC) < 0)
         return -1;
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         close(p[0]);
@@ -113,7 +118,7 @@ int probe_child_start(struct probe_child *c, const char *what, void (*fn)(int ou
     }
     if (pid == 0) {
         close(p[0]);
-        child_main(p[1], fn);
+        child_main(parent, p[1], fn);
     }
     close(p[1]);
     c->pid = pid;
@@ -190,8 +195,12 @@ int probe_child_finish(struct probe_child *c, int timeout_ms, struct strbuf *out
     bool reaped = false;
     if (!timed_out && !too_big) {
         /* EOF normally means the child is exiting; give it what is left of
-         * the deadline (a child can close the pipe and still hang). */
-        reaped = reap_until(c->pid, &status, deadline);
+         * the deadline (a child can close the pipe and still hang), and a
+         * moment more when its output came just before the deadline. */
+        long long reap_deadline = now_ms() + 100;
+        if (reap_deadline < deadline)
+            reap_deadline = deadline;
+        reaped = reap_until(c->pid, &status, reap_deadline);
         timed_out = !reaped;
     }
     if (!reaped) {

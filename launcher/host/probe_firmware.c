@@ -61,7 +61,8 @@ static bool from_dpkg(struct facts_firmware *fw)
             const char *end = strstr(p, "\n\n");
             const char *v = strstr(p, "\nVersion: ");
             const char *st = strstr(p, "\nStatus: ");
-            bool installed = st && (!end || st < end) && !strncmp(st + 9, "install ok installed", 20);
+            bool installed =
+                st && (!end || st < end) && !strncmp(st + 9, "install ok installed", 20);
             if (v && (!end || v < end) && installed) {
                 v += strlen("\nVersion: ");
                 char *ver = xstrndup(v, strcspn(v, "\n"));
@@ -108,8 +109,8 @@ static bool from_rpm(struct facts_firmware *fw)
     /* Only on the live host: a fixture tree has no rpm to ask. */
     if (*sysroot_prefix())
         return false;
-    static const char *const dbs[] = {"/var/lib/rpm/rpmdb.sqlite", "/usr/lib/sysimage/rpm/rpmdb.sqlite",
-                                      "/var/lib/rpm/Packages"};
+    static const char *const dbs[] = {
+        "/var/lib/rpm/rpmdb.sqlite", "/usr/lib/sysimage/rpm/rpmdb.sqlite", "/var/lib/rpm/Packages"};
     const char *db = NULL;
     for (size_t i = 0; i < ARRAY_SIZE(dbs) && !db; i++)
         if (access(dbs[i], R_OK) == 0)
@@ -117,8 +118,9 @@ static bool from_rpm(struct facts_firmware *fw)
     char *rpm = db ? find_in_path("rpm") : NULL;
     if (!rpm)
         return false;
-    const char *argv[] = {rpm, "-q", "--qf", "%{NAME} %{VERSION}-%{RELEASE}\\n", "amd-gpu-firmware",
-                          "linux-firmware", NULL};
+    const char *argv[] = {
+        rpm, "-q", "--qf", "%{NAME} %{VERSION}-%{RELEASE}\\n", "amd-gpu-firmware", "linux-firmware",
+        NULL};
     struct strbuf out = STRBUF_INIT;
     struct hb_error err = HB_ERROR_INIT;
     /* rpm exits 1 when one of the two names is not installed; the output

@@ -3,9 +3,9 @@
  * child (probe_child.c): HSA initialisation can hang on a wedged GPU or
  * crash on an unsupported one, and that must not take the launcher down.
  *
- * The child writes one JSON object per line: {"runtime_path", "runtime_
- * version"} as soon as the library is loaded, then the final record
- * {"devices_known", "runtime_error", "devices"}. A runtime that crashes in
+ * The child writes one JSON object per line: {"runtime_path": ...,
+ * "runtime_version": ...} as soon as the library is loaded, then the final
+ * record {"devices_known": ..., "runtime_error": ..., "devices": [...]}. A runtime that crashes in
  * hipGetDeviceCount still leaves its path and version behind. */
 #include "util/common.h"
 
@@ -105,8 +105,11 @@ struct hip_api {
  * the default prefix), then the sonames newest first, then the unversioned
  * development link. */
 static const char *const hip_sonames[] = {
-    "/opt/rocm/lib/libamdhip64.so", "libamdhip64.so.7", "libamdhip64.so.6",
-    "libamdhip64.so.5",             "libamdhip64.so",
+    "/opt/rocm/lib/libamdhip64.so",
+    "libamdhip64.so.7",
+    "libamdhip64.so.6",
+    "libamdhip64.so.5",
+    "libamdhip64.so",
 };
 
 struct hip_sym {
@@ -115,14 +118,19 @@ struct hip_sym {
     bool required;
 };
 
-#define HIP_SYM(field, required) {"hip" #field, offsetof(struct hip_api, field), required}
+#define HIP_SYM(field, required)                                                                   \
+    {                                                                                              \
+        "hip" #field, offsetof(struct hip_api, field), required                                    \
+    }
 
 static const struct hip_sym hip_syms[] = {
     HIP_SYM(RuntimeGetVersion, true),
     HIP_SYM(GetDeviceCount, true),
+    /* each value these give is also in the properties, or stays unknown */
     HIP_SYM(DeviceGet, false),
     HIP_SYM(DeviceGetName, false),
     HIP_SYM(DeviceTotalMem, false),
+    /* ROCm 6+; the unversioned symbol has the ROCm 5 layout */
     HIP_SYM(GetDevicePropertiesR0600, false),
     HIP_SYM(GetDeviceProperties, false),
 };
@@ -193,6 +201,7 @@ static int hip_resolve(void *lib, const char *path, struct hip_api *api, struct 
     return 0;
 }
 
+/* hipError_t values, the same in the ROCm 5.2, 6.4 and 7 headers. */
 static const char *hip_error_name(hip_error e)
 {
     switch (e) {
@@ -207,7 +216,7 @@ static const char *hip_error_name(hip_error e)
     case 999:
         return "unknown error";
     default:
-        return "error";
+        return NULL;
     }
 }
 
@@ -355,7 +364,10 @@ static void hip_child(int fd)
     int count = 0;
     hip_error e = api.GetDeviceCount(&count);
     if (e != 0) {
-        strbuf_addf(&err, "hipGetDeviceCount returned %d (%s)", e, hip_error_name(e));
+        const char *name = hip_error_name(e);
+        strbuf_addf(&err, "hipGetDeviceCount returned %d", e);
+        if (name)
+            strbuf_addf(&err, " (%s)", name);
         /* The runtime answers an error with a count of 0 when it sees no
          * GPU (hipErrorNoDevice, or no KFD): no device is then the fact. */
         emit_final(fd, count == 0, err.buf, NULL);
@@ -474,27 +486,26 @@ static int parse_output(struct hip_result *h, const struct strbuf *out, bool chi
     return 0;
 }
 
-void probe_hip_finish(struct probe_child *c, struct facts_rocm *rocm, int timeout_ms)
+bool probe_hip_apply(const struct strbuf *out, bool child_ok, const char *why,
+                     struct facts_rocm *rocm)
 {
-    cleanup_strbuf struct strbuf out = STRBUF_INIT;
-    cleanup_strbuf struct strbuf why = STRBUF_INIT;
     cleanup_error struct hb_error err = HB_ERROR_INIT;
     struct hip_result h;
     memset(&h, 0, sizeof(h));
 
-    bool child_ok = probe_child_finish(c, timeout_ms, &out, &why) == 0;
-    bool parsed = parse_output(&h, &out, child_ok, &err) == 0;
+    bool parsed = parse_output(&h, out, child_ok, &err) == 0;
 
     char *error = NULL;
     if (!child_ok) {
         struct strbuf sb = STRBUF_INIT;
-        strbuf_addf(&sb, "probe %s", why.buf);
+        strbuf_addf(&sb, "probe %s", why);
         error = strbuf_detach(&sb);
     } else if (!parsed) {
         error = xstrdup("probe returned malformed output");
     } else if (!h.final) {
         error = xstrdup("probe returned no result");
     }
+    bool complete = !error;
     if (error) {
         /* The runtime's path and version, reported before it failed, still
          * hold; its devices are unknown. */
@@ -521,4 +532,13 @@ void probe_hip_finish(struct probe_child *c, struct facts_rocm *rocm, int timeou
     rocm->devices_known = h.devices.devices_known;
     memset(&h, 0, sizeof(h));
     hip_result_release(&h);
+    return complete;
+}
+
+bool probe_hip_finish(struct probe_child *c, struct facts_rocm *rocm, int timeout_ms,
+                      struct strbuf *out)
+{
+    cleanup_strbuf struct strbuf why = STRBUF_INIT;
+    bool child_ok = probe_child_finish(c, timeout_ms, out, &why) == 0;
+    return probe_hip_apply(out, child_ok, why.buf, rocm);
 }

@@ -8,6 +8,7 @@
 
 #include "host/probe.h"
 #include "host/sysroot.h"
+#include "util/text.h"
 
 /* /proc/cmdline is at most a few KiB (COMMAND_LINE_SIZE is 2048 on x86 and
  * 4096 elsewhere); allow more so an odd boot loader is not cut short. */
@@ -71,12 +72,15 @@ static void read_cmdline(struct facts_kernel *k)
     struct strbuf sb = STRBUF_INIT;
     struct hb_error err = HB_ERROR_INIT;
     if (sysroot_read("/proc/cmdline", CMDLINE_MAX, &sb, &err) == 0) {
-        /* Binary junk (NUL bytes) is not a command line: keep what is
-         * before it, as the kernel's own string would end there. */
-        sb.len = strlen(sb.buf);
         strbuf_rtrim(&sb);
-        k->cmdline = xstrdup(sb.buf);
-        parse_cmdline(k, sb.buf, sb.len);
+        /* A kernel always has a command line (at least the boot image or
+         * the root device), and never one of binary junk: either means the
+         * file is not what it should be, so the line stays unknown rather
+         * than proving anything by what it lacks. */
+        if (sb.len && text_is_clean(sb.buf, sb.len)) {
+            k->cmdline = xstrdup(sb.buf);
+            parse_cmdline(k, sb.buf, sb.len);
+        }
     }
     hb_error_release(&err);
     strbuf_release(&sb);
@@ -110,7 +114,8 @@ void probe_kernel(struct facts *f)
 bool meminfo_get(const char *text, const char *key, uint64_t *out_bytes)
 {
     size_t key_len = strlen(key);
-    for (const char *line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+    for (const char *line = text; line && *line;
+         line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
         if (strncmp(line, key, key_len) || line[key_len] != ':')
             continue;
         const char *p = line + key_len + 1;

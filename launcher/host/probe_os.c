@@ -4,6 +4,7 @@
 
 #include "host/probe.h"
 #include "host/sysroot.h"
+#include "util/text.h"
 
 /* Returns the unquoted value of KEY= in an os-release text, or NULL. Values
  * may be bare, or in single or double quotes with backslash escapes. */
@@ -31,6 +32,10 @@ char *os_release_get(const char *text, const char *key)
                 strbuf_addch(&sb, v[i]);
             }
             strbuf_rtrim(&sb);
+            if (!sb.len) {
+                strbuf_release(&sb);
+                return NULL; /* an empty value says nothing */
+            }
             return strbuf_detach(&sb);
         }
         line = eol ? eol + 1 : NULL;
@@ -45,7 +50,9 @@ void probe_os(struct facts *f)
     if (sysroot_read("/etc/os-release", 64 * 1024, &sb, &err) < 0 &&
         sysroot_read("/usr/lib/os-release", 64 * 1024, &sb, &err) < 0)
         goto out;
-    sb.len = strlen(sb.buf);
+    /* os-release is UTF-8 text; anything else is not os-release. */
+    if (!text_is_clean(sb.buf, sb.len))
+        goto out;
     f->os.id = os_release_get(sb.buf, "ID");
     f->os.id_like = os_release_get(sb.buf, "ID_LIKE");
     f->os.version_id = os_release_get(sb.buf, "VERSION_ID");

@@ -49,7 +49,10 @@ struct vk_sym {
     bool required;
 };
 
-#define VK_SYM(field, required) {"vk" #field, offsetof(struct vk_api, field), required}
+#define VK_SYM(field, required)                                                                    \
+    {                                                                                              \
+        "vk" #field, offsetof(struct vk_api, field), required                                      \
+    }
 
 static const struct vk_sym vk_lib_syms[] = {
     VK_SYM(GetInstanceProcAddr, true),
@@ -109,7 +112,7 @@ static void *vk_load(struct vk_api *api, struct strbuf *err, bool *missing)
     void *lib = NULL;
     const char *loaded = NULL;
     *missing = true;
-    for (size_t i = 0; i < ARRAY_SIZE(vk_sonames) && !lib; i++) {
+    for (size_t i = 0; i < ARRAY_SIZE(vk_sonames); i++) {
         lib = dlopen(vk_sonames[i], RTLD_NOW | RTLD_LOCAL);
         if (lib) {
             loaded = vk_sonames[i];
@@ -126,6 +129,8 @@ static void *vk_load(struct vk_api *api, struct strbuf *err, bool *missing)
             strbuf_addf(err, "%s not found", vk_sonames[0]);
         return NULL;
     }
+    /* A later name loaded: an earlier one's failure is no longer news. */
+    strbuf_reset(err);
     *missing = false;
     for (size_t i = 0; i < ARRAY_SIZE(vk_lib_syms); i++) {
         dlerror();
@@ -143,30 +148,37 @@ static void *vk_load(struct vk_api *api, struct strbuf *err, bool *missing)
     return lib;
 }
 
-static const char *vk_result_name(VkResult r)
-{
-    switch (r) {
-    case VK_SUCCESS:
-        return "VK_SUCCESS";
-    case VK_INCOMPLETE:
-        return "VK_INCOMPLETE";
-    case VK_ERROR_OUT_OF_HOST_MEMORY:
-        return "VK_ERROR_OUT_OF_HOST_MEMORY";
-    case VK_ERROR_OUT_OF_DEVICE_MEMORY:
-        return "VK_ERROR_OUT_OF_DEVICE_MEMORY";
-    case VK_ERROR_INITIALIZATION_FAILED:
-        return "VK_ERROR_INITIALIZATION_FAILED";
-    case VK_ERROR_DEVICE_LOST:
-        return "VK_ERROR_DEVICE_LOST";
-    case VK_ERROR_LAYER_NOT_PRESENT:
-        return "VK_ERROR_LAYER_NOT_PRESENT";
-    case VK_ERROR_EXTENSION_NOT_PRESENT:
-        return "VK_ERROR_EXTENSION_NOT_PRESENT";
-    case VK_ERROR_INCOMPATIBLE_DRIVER:
-        return "VK_ERROR_INCOMPATIBLE_DRIVER";
-    default:
-        return "VkResult";
+#define VK_RESULT(r)                                                                               \
+    {                                                                                              \
+        r, #r                                                                                      \
     }
+
+static const struct {
+    VkResult result;
+    const char *name;
+} vk_results[] = {
+    VK_RESULT(VK_INCOMPLETE),
+    VK_RESULT(VK_ERROR_OUT_OF_HOST_MEMORY),
+    VK_RESULT(VK_ERROR_OUT_OF_DEVICE_MEMORY),
+    VK_RESULT(VK_ERROR_INITIALIZATION_FAILED),
+    VK_RESULT(VK_ERROR_DEVICE_LOST),
+    VK_RESULT(VK_ERROR_LAYER_NOT_PRESENT),
+    VK_RESULT(VK_ERROR_EXTENSION_NOT_PRESENT),
+    VK_RESULT(VK_ERROR_INCOMPATIBLE_DRIVER),
+    VK_RESULT(VK_ERROR_UNKNOWN),
+};
+
+/* "VK_ERROR_INCOMPATIBLE_DRIVER (-9)": the name users search for, and the
+ * number for codes we have no name for. */
+static void add_vk_result(struct strbuf *sb, VkResult r)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(vk_results); i++) {
+        if (vk_results[i].result == r) {
+            strbuf_addf(sb, "%s (%d)", vk_results[i].name, (int)r);
+            return;
+        }
+    }
+    strbuf_addf(sb, "VkResult %d", (int)r);
 }
 
 static void add_vk_version(struct strbuf *sb, uint32_t v)
@@ -275,15 +287,15 @@ static void add_bounded_str(cJSON *obj, const char *key, const char *s, size_t s
     free(copy);
 }
 
-static cJSON *vk_describe_device(const struct vk_api *api, PFN_vkGetPhysicalDeviceProperties2 props2,
-                                 VkPhysicalDevice dev)
+static cJSON *vk_describe_device(const struct vk_api *api,
+                                 PFN_vkGetPhysicalDeviceProperties2 props2, VkPhysicalDevice dev)
 {
     VkPhysicalDeviceProperties p;
     memset(&p, 0, sizeof(p));
     api->GetPhysicalDeviceProperties(dev, &p);
 
-    /* Chain only the structures the device supports: the spec makes any
-     * other structure in pNext invalid usage, and old drivers crash on it. */
+    /* Chain only the structures the device supports: any other structure
+     * in pNext is invalid usage, which a driver need not survive. */
     bool api_1_1 = p.apiVersion >= VK_API_VERSION_1_1;
     bool api_1_2 = p.apiVersion >= VK_API_VERSION_1_2;
     VkPhysicalDeviceDriverProperties drv = {
@@ -293,7 +305,8 @@ static cJSON *vk_describe_device(const struct vk_api *api, PFN_vkGetPhysicalDevi
     VkPhysicalDeviceProperties2 p2 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
     bool want_drv = false, want_m3 = false;
     if (props2) {
-        want_drv = api_1_2 || device_has_extension(api, dev, VK_KHR_DRIVER_PROPERTIES_EXTENSION_NAME);
+        want_drv =
+            api_1_2 || device_has_extension(api, dev, VK_KHR_DRIVER_PROPERTIES_EXTENSION_NAME);
         want_m3 = api_1_1 || device_has_extension(api, dev, VK_KHR_MAINTENANCE_3_EXTENSION_NAME);
         void **next = &p2.pNext;
         if (want_drv) {
@@ -328,9 +341,11 @@ static cJSON *vk_describe_device(const struct vk_api *api, PFN_vkGetPhysicalDevi
     VkPhysicalDeviceMemoryProperties mem;
     memset(&mem, 0, sizeof(mem));
     api->GetPhysicalDeviceMemoryProperties(dev, &mem);
+    /* Device-local heaps only. ggml adds up every heap on an iGPU; the
+     * doctor can do that from the raw facts, the probe does not guess. */
     uint64_t local = 0;
-    uint32_t heaps = mem.memoryHeapCount < VK_MAX_MEMORY_HEAPS ? mem.memoryHeapCount
-                                                               : VK_MAX_MEMORY_HEAPS;
+    uint32_t heaps =
+        mem.memoryHeapCount < VK_MAX_MEMORY_HEAPS ? mem.memoryHeapCount : VK_MAX_MEMORY_HEAPS;
     for (uint32_t i = 0; i < heaps; i++)
         if (mem.memoryHeaps[i].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT)
             local += mem.memoryHeaps[i].size;
@@ -427,7 +442,8 @@ static void vulkan_child(int fd)
     VkInstance instance = VK_NULL_HANDLE;
     VkResult r = api.CreateInstance(&ci, NULL, &instance);
     if (r != VK_SUCCESS) {
-        strbuf_addf(&err, "vkCreateInstance failed: %s (%d)", vk_result_name(r), (int)r);
+        strbuf_addstr(&err, "vkCreateInstance failed: ");
+        add_vk_result(&err, r);
         /* The loader's answer when it found no driver at all: that there is
          * no Vulkan device is then a fact, not a failure to find out. */
         emit_final(fd, r == VK_ERROR_INCOMPATIBLE_DRIVER, err.buf, NULL);
@@ -446,7 +462,8 @@ static void vulkan_child(int fd)
     uint32_t count = 0;
     r = api.EnumeratePhysicalDevices(instance, &count, NULL);
     if (r != VK_SUCCESS) {
-        strbuf_addf(&err, "vkEnumeratePhysicalDevices failed: %s (%d)", vk_result_name(r), (int)r);
+        strbuf_addstr(&err, "vkEnumeratePhysicalDevices failed: ");
+        add_vk_result(&err, r);
         emit_final(fd, false, err.buf, NULL);
         return;
     }
@@ -455,7 +472,8 @@ static void vulkan_child(int fd)
     VkPhysicalDevice *devs = xcalloc(count ? count : 1, sizeof(*devs));
     r = count ? api.EnumeratePhysicalDevices(instance, &count, devs) : VK_SUCCESS;
     if (r != VK_SUCCESS && r != VK_INCOMPLETE) {
-        strbuf_addf(&err, "vkEnumeratePhysicalDevices failed: %s (%d)", vk_result_name(r), (int)r);
+        strbuf_addstr(&err, "vkEnumeratePhysicalDevices failed: ");
+        add_vk_result(&err, r);
         emit_final(fd, false, err.buf, NULL);
         return;
     }
@@ -566,30 +584,29 @@ static int parse_output(struct facts_vulkan *got, const struct strbuf *out, bool
     return 0;
 }
 
-void probe_vulkan_finish(struct probe_child *c, struct facts_vulkan *vk, int timeout_ms)
+bool probe_vulkan_apply(const struct strbuf *out, bool child_ok, const char *why,
+                        struct facts_vulkan *vk)
 {
-    cleanup_strbuf struct strbuf out = STRBUF_INIT;
-    cleanup_strbuf struct strbuf why = STRBUF_INIT;
     cleanup_error struct hb_error err = HB_ERROR_INIT;
     struct facts_vulkan got;
     memset(&got, 0, sizeof(got));
     bool final = false;
 
-    bool child_ok = probe_child_finish(c, timeout_ms, &out, &why) == 0;
-    bool parsed = parse_output(&got, &out, child_ok, &final, &err) == 0;
+    bool parsed = parse_output(&got, out, child_ok, &final, &err) == 0;
 
     char *loader = got.loader;
     got.loader = NULL;
     char *error = NULL;
     if (!child_ok) {
         struct strbuf sb = STRBUF_INIT;
-        strbuf_addf(&sb, "probe %s", why.buf);
+        strbuf_addf(&sb, "probe %s", why);
         error = strbuf_detach(&sb);
     } else if (!parsed) {
         error = xstrdup("probe returned malformed output");
     } else if (!final) {
         error = xstrdup("probe returned no result");
     }
+    bool complete = !error;
     if (error) {
         /* What the child said before it failed is the loader version at
          * most; its device list, if any, cannot be trusted. */
@@ -603,4 +620,13 @@ void probe_vulkan_finish(struct probe_child *c, struct facts_vulkan *vk, int tim
     vk_release(vk);
     *vk = got;
     vk->loader = loader;
+    return complete;
+}
+
+bool probe_vulkan_finish(struct probe_child *c, struct facts_vulkan *vk, int timeout_ms,
+                         struct strbuf *out)
+{
+    cleanup_strbuf struct strbuf why = STRBUF_INIT;
+    bool child_ok = probe_child_finish(c, timeout_ms, out, &why) == 0;
+    return probe_vulkan_apply(out, child_ok, why.buf, vk);
 }

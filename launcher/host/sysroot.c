@@ -8,6 +8,7 @@
 
 #include "host/sysroot.h"
 #include "util/json.h"
+#include "util/text.h"
 
 const char *sysroot_prefix(void)
 {
@@ -50,8 +51,7 @@ int sysroot_read(const char *path, size_t max_bytes, struct strbuf *out, struct 
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            ret = hb_error_set(err, EXIT_INPUT, "cannot read '%s': %s", full.buf,
-                               strerror(errno));
+            ret = hb_error_set(err, EXIT_INPUT, "cannot read '%s': %s", full.buf, strerror(errno));
             break;
         }
         if (n == 0)
@@ -59,8 +59,8 @@ int sysroot_read(const char *path, size_t max_bytes, struct strbuf *out, struct 
         out->len += (size_t)n;
         out->buf[out->len] = '\0';
         if (out->len > max_bytes) {
-            ret = hb_error_set(err, EXIT_INPUT, "'%s' is larger than %zu bytes", full.buf,
-                               max_bytes);
+            ret =
+                hb_error_set(err, EXIT_INPUT, "'%s' is larger than %zu bytes", full.buf, max_bytes);
             break;
         }
     }
@@ -82,8 +82,9 @@ bool sysroot_read_value(const char *path, struct strbuf *out)
     if (r < 0)
         return false;
     strbuf_rtrim(out);
-    /* A value with a NUL byte inside is binary junk, not text. */
-    return strlen(out->buf) == out->len;
+    /* Binary junk (NUL bytes, control characters, broken UTF-8) is not a
+     * value: unknown, rather than garbage in the facts. */
+    return text_is_clean(out->buf, out->len);
 }
 
 bool sysroot_read_u64(const char *path, uint64_t *out)

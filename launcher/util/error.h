@@ -20,7 +20,10 @@ struct hb_error {
     int exit_code;
 };
 
-#define HB_ERROR_INIT {NULL, 0}
+#define HB_ERROR_INIT                                                                              \
+    {                                                                                              \
+        NULL, 0                                                                                    \
+    }
 
 /* Sets the error (replacing one already set) and returns -1. */
 int hb_error_set(struct hb_error *err, int exit_code, const char *fmt, ...)

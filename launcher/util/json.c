@@ -4,6 +4,7 @@
 #include <math.h>
 
 #include "json.h"
+#include "text.h"
 
 void json_add_str(cJSON *obj, const char *key, const char *value)
 {
@@ -54,6 +55,8 @@ int json_get_str(const struct json_reader *r, const cJSON *obj, const char *key,
         return 0;
     if (!cJSON_IsString(v) || !v->valuestring)
         return type_error(r, key, "a string or null");
+    if (!utf8_valid(v->valuestring, strlen(v->valuestring)))
+        return type_error(r, key, "UTF-8 text");
     free(*out);
     *out = xstrdup(v->valuestring);
     return 0;

@@ -65,8 +65,8 @@ int run_capture(const char *const argv[], int timeout_ms, size_t max_bytes, stru
         if (got <= 0)
             break;
         if (out->len < max_bytes)
-            strbuf_add(out, buf, (size_t)got < max_bytes - out->len ? (size_t)got
-                                                                    : max_bytes - out->len);
+            strbuf_add(out, buf,
+                       (size_t)got < max_bytes - out->len ? (size_t)got : max_bytes - out->len);
     }
     close(pipefd[0]);
     if (timed_out)
@@ -145,8 +145,8 @@ int run_capture_cached(const char *const argv[], const char *key_path, int timeo
     cache_key(&key, argv, &st);
     cache_file(&file, argv);
     int ret;
-    if (file.len && read_small_file(file.buf, 64 * 1024, &cached) == 0 &&
-        cached.len >= key.len && !memcmp(cached.buf, key.buf, key.len)) {
+    if (file.len && read_small_file(file.buf, 64 * 1024, &cached) == 0 && cached.len >= key.len &&
+        !memcmp(cached.buf, key.buf, key.len)) {
         strbuf_reset(out);
         strbuf_add(out, cached.buf + key.len, cached.len - key.len);
         ret = 0;

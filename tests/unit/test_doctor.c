@@ -1,0 +1,389 @@
+/* The doctor's rules, memory arithmetic and derivations on facts built from
+ * JSON, with values from the captures in tests/fixtures/facts/. */
+#include "util/common.h"
+
+#include <cjson/cJSON.h>
+
+#include "doctor.h"
+#include "doctor_fix.h"
+#include "facts.h"
+#include "kernel_params.h"
+#include "test.h"
+
+/* Parses a facts document (must be valid) and derives, as --facts does. */
+static void facts_from(struct facts *f, const char *json)
+{
+    facts_init(f);
+    cJSON *root = cJSON_Parse(json);
+    struct hb_error err = HB_ERROR_INIT;
+    if (!root || facts_from_json(f, root, "test", &err) < 0)
+        test_fail(__FILE__, __LINE__, "bad test facts: %s", err.msg ? err.msg : "not JSON");
+    hb_error_release(&err);
+    cJSON_Delete(root);
+    facts_derive(f);
+}
+
+static bool has(const struct verdict *v, const char *id)
+{
+    return verdict_find(v, id) != NULL;
+}
+
+/* rocm-issue-5595: GTT 120 GiB, TTM 62.2 GiB, RAM 124.5 GiB, VRAM 1 GiB. */
+static const char *ubuntu_5595 =
+    "{\"os\":{\"id\":\"ubuntu\"},\"kernel\":{\"release\":\"6.14.0-1014-oem\","
+    "\"cmdline\":\"BOOT_IMAGE=/boot/vmlinuz ro quiet splash amdgpu.gtt_size=122880\","
+    "\"params\":{\"BOOT_IMAGE\":\"/boot/vmlinuz\",\"ro\":\"\",\"quiet\":\"\",\"splash\":\"\","
+    "\"amdgpu.gtt_size\":\"122880\"},\"ttm_pages_limit\":16313192},"
+    "\"memory\":{\"total_bytes\":133637668864,\"page_size\":4096},"
+    "\"gpus\":[{\"vendor_id\":\"0x1002\",\"device_id\":\"0x1586\",\"vram_bytes\":1073741824,"
+    "\"gtt_bytes\":128849018880}]}";
+
+static void test_derive_from_pci_ids(void)
+{
+    struct facts f;
+    facts_from(&f, ubuntu_5595);
+    CHECK_STR(f.gpus[0].family, "strix-halo");
+    CHECK_STR(f.gpus[0].gfx, "gfx1151");
+    CHECK(f.gpus[0].integrated == TRI_YES);
+    facts_release(&f);
+    /* An unknown AMD id: the memory heuristic decides, a dGPU marker wins. */
+    facts_from(&f, "{\"gpus\":[{\"vendor_id\":\"0x1002\",\"device_id\":\"0x9999\","
+                   "\"vram_bytes\":536870912,\"gtt_bytes\":34359738368,"
+                   "\"gfx_target_version\":110001}]}");
+    CHECK_STR(f.gpus[0].family, "amd-apu");
+    CHECK_STR(f.gpus[0].gfx, "gfx1101");
+    CHECK(f.gpus[0].integrated == TRI_YES);
+    facts_release(&f);
+    facts_from(&f, "{\"gpus\":[{\"vendor_id\":\"0x1002\",\"device_id\":\"0x9999\","
+                   "\"vram_bytes\":536870912,\"gtt_bytes\":34359738368,\"board_info\":true}]}");
+    CHECK(f.gpus[0].integrated == TRI_NO);
+    CHECK_STR(f.gpus[0].family, "amd-dgpu");
+    facts_release(&f);
+    /* Mesa 26 names: the PCI id decides, not "(RADV STRIX_HALO)". */
+    facts_from(&f, "{\"gpus\":[{\"vendor_id\":\"0x10de\",\"device_id\":\"0x2d04\"}],"
+                   "\"vulkan\":{\"devices\":[{\"name\":\"NVIDIA GeForce RTX 5060 Ti\","
+                   "\"vendor_id\":\"0x10de\",\"device_id\":\"0x2d04\",\"type\":\"discrete\"}]}}");
+    CHECK_STR(f.gpus[0].family, "nvidia");
+    CHECK(f.gpus[0].integrated == TRI_NO);
+    CHECK(f.gpus[0].gfx == NULL);
+    facts_release(&f);
+}
+
+static void test_gpu_memory_apu(void)
+{
+    struct facts f;
+    facts_from(&f, ubuntu_5595);
+    struct gpu_memory m;
+    gpu_memory_compute(&f, &m);
+    /* 1 GiB VRAM + min(120 GiB GTT, 16313192 x 4096 TTM, 124.5 GiB RAM) */
+    CHECK_U64(m.usable_bytes.v, 1073741824ULL + 16313192ULL * 4096);
+    CHECK_STR(m.limited_by, "ttm");
+    facts_release(&f);
+    /* rocm-issue-5671: 64 GiB carve-out, amdttm at 11.7 GiB, 23.5 GiB RAM */
+    facts_from(&f, "{\"kernel\":{\"ttm_pages_limit\":3074543},"
+                   "\"memory\":{\"total_bytes\":25186656256,\"page_size\":4096},"
+                   "\"gpus\":[{\"vendor_id\":\"0x1002\",\"device_id\":\"0x1586\","
+                   "\"vram_bytes\":68719476736,\"gtt_bytes\":68719476736}]}");
+    gpu_memory_compute(&f, &m);
+    CHECK_U64(m.usable_bytes.v, 68719476736ULL + 3074543ULL * 4096);
+    CHECK_STR(m.limited_by, "ttm");
+    facts_release(&f);
+    /* GTT and TTM above RAM: RAM limits. */
+    facts_from(&f, "{\"kernel\":{\"ttm_pages_limit\":33554432},"
+                   "\"memory\":{\"total_bytes\":68719476736,\"page_size\":4096},"
+                   "\"gpus\":[{\"vendor_id\":\"0x1002\",\"device_id\":\"0x1586\","
+                   "\"vram_bytes\":536870912,\"gtt_bytes\":137438953472}]}");
+    gpu_memory_compute(&f, &m);
+    CHECK_U64(m.usable_bytes.v, 536870912ULL + 68719476736ULL);
+    CHECK_STR(m.limited_by, "ram");
+    facts_release(&f);
+}
+
+static void test_gpu_memory_fallbacks(void)
+{
+    struct facts f;
+    struct gpu_memory m;
+    /* Discrete: its VRAM. */
+    facts_from(&f, "{\"gpus\":[{\"vendor_id\":\"0x10de\",\"device_id\":\"0x2d04\","
+                   "\"vram_bytes\":17103323136}]}");
+    gpu_memory_compute(&f, &m);
+    CHECK_U64(m.usable_bytes.v, 17103323136ULL);
+    CHECK_STR(m.limited_by, "vram");
+    facts_release(&f);
+    /* No sysfs sizes: what HIP reports (kyuz0's host, 126976 MiB). */
+    facts_from(&f, "{\"gpus\":[{\"vendor_id\":\"0x1002\",\"device_id\":\"0x1586\"}],"
+                   "\"rocm\":{\"devices\":[{\"gfx\":\"gfx1151\",\"total_bytes\":133143986176}]}}");
+    gpu_memory_compute(&f, &m);
+    CHECK_U64(m.usable_bytes.v, 133143986176ULL);
+    CHECK_STR(m.limited_by, "hip");
+    facts_release(&f);
+    /* Nothing known: unknown, not 0. */
+    facts_from(&f, "{\"gpus\":[{\"family\":\"strix-halo\"}]}");
+    gpu_memory_compute(&f, &m);
+    CHECK(!m.usable_bytes.known);
+    CHECK(m.limited_by == NULL);
+    facts_release(&f);
+}
+
+static void test_findings_5595(void)
+{
+    struct facts f;
+    facts_from(&f, ubuntu_5595);
+    struct verdict v;
+    doctor_evaluate(&f, WORKLOAD_CHAT, &v);
+    CHECK(has(&v, "param-unknown"));
+    CHECK(has(&v, "ttm-mismatch"));
+    CHECK(has(&v, "gtt-default"));
+    CHECK(has(&v, "iommu-on"));
+    CHECK(has(&v, "kernel-old"));
+    CHECK(!has(&v, "gttsize-deprecated")); /* gtt_size is not gttsize */
+    CHECK(!has(&v, "carveout-large"));
+    CHECK(!has(&v, "gtt-no-headroom"));
+    CHECK(!has(&v, "nomodeset"));
+    /* Ubuntu: the fixes edit /etc/default/grub. */
+    const struct finding *fi = verdict_find(&v, "iommu-on");
+    CHECK(fi && strstr(fi->fix, "update-grub") && strstr(fi->fix, "amd_iommu=off"));
+    fi = verdict_find(&v, "gtt-default");
+    /* RAM 124.5 GiB - 4 GiB headroom -> 120 GiB = 31457280 pages */
+    CHECK(fi && strstr(fi->fix, "ttm.pages_limit=31457280"));
+    CHECK(!verdict_has_error(&v));
+    /* Vulkan unknown: no backend can be recommended. */
+    CHECK(v.recommendation.backend == NULL);
+    verdict_release(&v);
+    facts_release(&f);
+}
+
+static void test_iommu_rules(void)
+{
+    struct facts f;
+    struct verdict v;
+    /* A partial command line ("…") proves nothing by absence. */
+    facts_from(&f, "{\"kernel\":{\"cmdline\":\"\xe2\x80\xa6 ttm.pages_limit=25165824\","
+                   "\"params\":{\"ttm.pages_limit\":\"25165824\"}},"
+                   "\"gpus\":[{\"family\":\"strix-halo\"}]}");
+    doctor_evaluate(&f, WORKLOAD_CHAT, &v);
+    CHECK(!has(&v, "iommu-on"));
+    verdict_release(&v);
+    facts_release(&f);
+    /* amd_iommu=on is not a value the kernel knows: on, and unknown. */
+    facts_from(&f, "{\"os\":{\"id\":\"fedora\"},\"kernel\":{\"cmdline\":\"amd_iommu=on iommu=pt "
+                   "gttsize=94208\",\"params\":{\"amd_iommu\":\"on\",\"iommu\":\"pt\","
+                   "\"gttsize\":\"94208\"}},\"gpus\":[{\"family\":\"strix-halo\"}]}");
+    doctor_evaluate(&f, WORKLOAD_CHAT, &v);
+    CHECK(has(&v, "iommu-on"));
+    CHECK(has(&v, "param-unknown"));
+    CHECK(!has(&v, "gttsize-deprecated"));
+    const struct finding *fi = verdict_find(&v, "iommu-on");
+    CHECK(fi && strstr(fi->fix, "grubby") && strstr(fi->fix, "--remove-args='amd_iommu'") &&
+          strstr(fi->fix, "--args='amd_iommu=off'"));
+    verdict_release(&v);
+    facts_release(&f);
+    /* amd_iommu=off (or iommu=off) on a full line: no finding. */
+    facts_from(&f, "{\"kernel\":{\"cmdline\":\"ro amd_iommu=force_isolation,off\","
+                   "\"params\":{\"ro\":\"\",\"amd_iommu\":\"force_isolation,off\"}},"
+                   "\"gpus\":[{\"family\":\"strix-halo\"}]}");
+    doctor_evaluate(&f, WORKLOAD_CHAT, &v);
+    CHECK(!has(&v, "iommu-on"));
+    CHECK(!has(&v, "param-unknown"));
+    verdict_release(&v);
+    facts_release(&f);
+    /* Not a Strix Halo: no IOMMU advice. */
+    facts_from(&f, "{\"kernel\":{\"cmdline\":\"ro\",\"params\":{\"ro\":\"\"}},"
+                   "\"gpus\":[{\"vendor_id\":\"0x1002\",\"device_id\":\"0x744c\"}]}");
+    doctor_evaluate(&f, WORKLOAD_CHAT, &v);
+    CHECK(!has(&v, "iommu-on"));
+    verdict_release(&v);
+    facts_release(&f);
+}
+
+static void test_kernel_param_knowledge(void)
+{
+    const char *s;
+    CHECK(kernel_param_problem("amdgpu.gttsize", "1", &s) == NULL);
+    CHECK(kernel_param_problem("amdgpu.cwsr-enable", "0", &s) == NULL);
+    CHECK(kernel_param_problem("amdgpu.gtt_size", "1", &s) != NULL);
+    CHECK_STR(s, "ttm.pages_limit");
+    CHECK(kernel_param_problem("amdgpu.vm_fragmentze", "_size=9", &s) != NULL);
+    CHECK(kernel_param_problem("ttm.page_pool_size", "1", &s) == NULL);
+    CHECK(kernel_param_problem("ttm.pagelimit", "1", &s) != NULL);
+    CHECK(kernel_param_problem("amdttm.pages_limit", "1", &s) == NULL);
+    CHECK(kernel_param_problem("amd_iommu", "pt", &s) != NULL);
+    CHECK(kernel_param_problem("amd_iommu", "off", &s) == NULL);
+    CHECK(kernel_param_problem("gttsize", "94208", &s) != NULL);
+    CHECK(kernel_param_problem("nvme_load", "YES", &s) == NULL);
+    CHECK(kernel_param_problem("iommu", "pt", &s) == NULL);
+    CHECK(amd_iommu_value_is_off("off"));
+    CHECK(amd_iommu_value_is_off("fullflush,off"));
+    CHECK(!amd_iommu_value_is_off("on"));
+}
+
+static void test_fixes_per_distro(void)
+{
+    struct facts_os os = {.id = "bazzite", .id_like = "fedora"};
+    CHECK(distro_family_of(&os) == DISTRO_FEDORA);
+    struct facts_os deb = {.id = "pop", .id_like = "ubuntu debian"};
+    CHECK(distro_family_of(&deb) == DISTRO_DEBIAN);
+    struct facts_os arch = {.id = "arch"};
+    CHECK(distro_family_of(&arch) == DISTRO_OTHER);
+    const char *rm[] = {"amdgpu.gtt_size", NULL};
+    const char *add[] = {"ttm.pages_limit=31457280", NULL};
+    char *fix = fix_kernel_args(DISTRO_FEDORA, rm, add);
+    CHECK_STR(fix, "sudo grubby --update-kernel=ALL --remove-args='amdgpu.gtt_size' "
+                   "--args='ttm.pages_limit=31457280', then reboot");
+    free(fix);
+    fix = fix_kernel_args(DISTRO_DEBIAN, rm, add);
+    CHECK(strstr(fix, "amdgpu\\.gtt_size") && strstr(fix, "&ttm.pages_limit=31457280 ") &&
+          strstr(fix, "update-grub"));
+    free(fix);
+    fix = fix_kernel_args(DISTRO_OTHER, NULL, add);
+    CHECK_STR(fix, "add ttm.pages_limit=31457280 to the kernel command line in your boot loader, "
+                   "then reboot");
+    free(fix);
+}
+
+static void test_recommendation(void)
+{
+    struct facts f;
+    struct verdict v;
+    const char *sh = "{\"kernel\":{\"release\":\"%s\"},\"rocm\":{\"kfd\":{\"present\":true,"
+                     "\"access\":true}},\"gpus\":[{\"vendor_id\":\"0x1002\",\"device_id\":"
+                     "\"0x1586\",\"driver\":\"amdgpu\"}],\"vulkan\":{\"devices\":[{\"name\":"
+                     "\"Radeon 8060S Graphics (RADV STRIX_HALO)\",\"vendor_id\":\"0x1002\","
+                     "\"device_id\":\"0x1586\",\"type\":\"integrated\",\"driver\":\"radv\"}]}}";
+    char buf[1024];
+    snprintf(buf, sizeof(buf), sh, "6.18.9-200.fc43.x86_64");
+    facts_from(&f, buf);
+    doctor_evaluate(&f, WORKLOAD_CHAT, &v);
+    CHECK_STR(v.recommendation.backend, "vulkan");
+    CHECK_STR(v.recommendation.recipe, "vulkan-radv");
+    CHECK(v.recommendation.n_reasons >= 2);
+    verdict_release(&v);
+    doctor_evaluate(&f, WORKLOAD_PREFILL, &v);
+    CHECK_STR(v.recommendation.backend, "rocm");
+    CHECK_STR(v.recommendation.recipe, "rocm-gfx1151");
+    verdict_release(&v);
+    facts_release(&f);
+    /* Too old a kernel for ROCm on gfx1151: Vulkan even for prefill. */
+    snprintf(buf, sizeof(buf), sh, "6.17.1");
+    facts_from(&f, buf);
+    doctor_evaluate(&f, WORKLOAD_PREFILL, &v);
+    CHECK_STR(v.recommendation.backend, "vulkan");
+    CHECK(has(&v, "kernel-old"));
+    verdict_release(&v);
+    facts_release(&f);
+    /* No GPU at all: CPU. */
+    facts_from(&f, "{\"gpus\":[],\"vulkan\":{\"devices\":[{\"name\":\"llvmpipe\",\"type\":"
+                   "\"cpu\",\"driver\":\"llvmpipe\"}]}}");
+    doctor_evaluate(&f, WORKLOAD_CHAT, &v);
+    CHECK_STR(v.recommendation.backend, "cpu");
+    CHECK(has(&v, "no-gpu"));
+    CHECK(has(&v, "vulkan-cpu-only"));
+    CHECK(verdict_find(&v, "vulkan-cpu-only")->severity == SEV_INFO);
+    verdict_release(&v);
+    facts_release(&f);
+}
+
+static void test_access_and_env(void)
+{
+    struct facts f;
+    struct verdict v;
+    facts_from(&f, "{\"gpus\":[{\"vendor_id\":\"0x1002\",\"device_id\":\"0x1586\","
+                   "\"render_node\":\"/dev/dri/renderD128\",\"render_access\":false}],"
+                   "\"rocm\":{\"kfd\":{\"present\":true,\"access\":false}},"
+                   "\"containers\":{\"podman\":{\"path\":null,\"version\":null,\"found\":false},"
+                   "\"selinux\":\"enforcing\"},"
+                   "\"env\":{\"HSA_OVERRIDE_GFX_VERSION\":\"11.0.0\"}}");
+    doctor_evaluate(&f, WORKLOAD_CHAT, &v);
+    CHECK(verdict_find(&v, "render-no-access")->severity == SEV_ERROR);
+    CHECK(has(&v, "kfd-no-access"));
+    CHECK(!has(&v, "kfd-missing"));
+    CHECK(has(&v, "podman-missing"));
+    CHECK(has(&v, "selinux-enforcing"));
+    CHECK(verdict_find(&v, "hsa-override-set")->severity == SEV_ERROR);
+    CHECK(verdict_has_error(&v));
+    verdict_release(&v);
+    facts_release(&f);
+}
+
+static void test_json_roundtrip(void)
+{
+    struct facts f;
+    facts_from(&f, ubuntu_5595);
+    cJSON *j = facts_to_json(&f);
+    struct facts g;
+    facts_init(&g);
+    struct hb_error err = HB_ERROR_INIT;
+    CHECK(facts_from_json(&g, j, "roundtrip", &err) == 0);
+    cJSON *k = facts_to_json(&g);
+    char *a = cJSON_PrintUnformatted(j), *b = cJSON_PrintUnformatted(k);
+    CHECK_STR(a, b);
+    CHECK(strstr(a, "\"vendor_id\":\"0x1002\"") != NULL);
+    CHECK(strstr(a, "\"ttm_pages_limit\":16313192") != NULL);
+    free(a);
+    free(b);
+    cJSON_Delete(j);
+    cJSON_Delete(k);
+    hb_error_release(&err);
+    facts_release(&g);
+    facts_release(&f);
+}
+
+static void test_json_type_errors(void)
+{
+    static const struct {
+        const char *json;
+        const char *expect;
+    } cases[] = {
+        {"{\"gpus\":\"x\"}", "test: gpus: expected an array or null"},
+        {"{\"gpus\":[{\"vram_bytes\":\"lots\"}]}", "test: gpus[0].vram_bytes: expected a whole"},
+        {"{\"gpus\":[{\"vram_bytes\":-1}]}", "test: gpus[0].vram_bytes: expected a whole"},
+        {"{\"kernel\":{\"params\":5}}", "test: kernel.params: expected an object"},
+        {"{\"gpus\":[{\"vendor_id\":\"amd\"}]}", "test: gpus[0].vendor_id: expected a hex"},
+        {"{\"schema\":\"other/2\"}", "test: schema: expected"},
+        {"[]", "test: expected a JSON object"},
+        {"{\"user\":{\"groups\":[1]}}", "test: user.groups[0]: expected a string"},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        struct facts f;
+        facts_init(&f);
+        cJSON *root = cJSON_Parse(cases[i].json);
+        struct hb_error err = HB_ERROR_INIT;
+        CHECK(facts_from_json(&f, root, "test", &err) < 0);
+        if (!err.msg || strncmp(err.msg, cases[i].expect, strlen(cases[i].expect)))
+            test_fail(__FILE__, __LINE__, "%s: got '%s'", cases[i].json, err.msg);
+        CHECK(err.exit_code == EXIT_INPUT);
+        hb_error_release(&err);
+        cJSON_Delete(root);
+        facts_release(&f);
+    }
+}
+
+static void test_kernel_version(void)
+{
+    uint64_t v;
+    CHECK(kernel_version_parse("6.18.4-200.fc43.x86_64", &v));
+    CHECK_U64(v, 6018004);
+    CHECK(kernel_version_parse("6.12.57+deb13-amd64", &v));
+    CHECK_U64(v, 6012057);
+    CHECK(kernel_version_parse("7.1", &v));
+    CHECK_U64(v, 7001000);
+    CHECK(!kernel_version_parse("linux", &v));
+    CHECK(!kernel_version_parse(NULL, &v));
+}
+
+int main(void)
+{
+    RUN(test_derive_from_pci_ids);
+    RUN(test_gpu_memory_apu);
+    RUN(test_gpu_memory_fallbacks);
+    RUN(test_findings_5595);
+    RUN(test_iommu_rules);
+    RUN(test_kernel_param_knowledge);
+    RUN(test_fixes_per_distro);
+    RUN(test_recommendation);
+    RUN(test_access_and_env);
+    RUN(test_json_roundtrip);
+    RUN(test_json_type_errors);
+    RUN(test_kernel_version);
+    return test_summary();
+}

@@ -1,0 +1,149 @@
+/* The parsers behind the probes, on inputs taken from real hosts (the
+ * captures cited in tests/fixtures/facts/README.md) and on edge cases. */
+#include "util/common.h"
+
+#include "facts.h"
+#include "gpu_ids.h"
+#include "host/probe.h"
+#include "test.h"
+
+static void cmdline_of(struct facts *f, const char *s)
+{
+    facts_release(f);
+    facts_init(f);
+    parse_cmdline(&f->kernel, s, strlen(s));
+}
+
+static void test_cmdline_basic(void)
+{
+    struct facts f;
+    facts_init(&f);
+    /* rocm-issue-5595's command line */
+    cmdline_of(&f, "BOOT_IMAGE=/boot/vmlinuz-6.14.0-1014-oem root=UUID=d55f0c3f ro quiet splash "
+                   "amdgpu.gtt_size=122880 vt.handoff=7\n");
+    CHECK_U64(f.kernel.n_params, 7);
+    CHECK_STR(facts_param(&f.kernel, "amdgpu.gtt_size"), "122880");
+    CHECK_STR(facts_param(&f.kernel, "quiet"), "");
+    CHECK_STR(facts_param(&f.kernel, "vt.handoff"), "7");
+    CHECK_STR(facts_param(&f.kernel, "BOOT_IMAGE"), "/boot/vmlinuz-6.14.0-1014-oem");
+    CHECK(facts_param(&f.kernel, "nomodeset") == NULL);
+    facts_release(&f);
+}
+
+static void test_cmdline_quotes_and_repeats(void)
+{
+    struct facts f;
+    facts_init(&f);
+    cmdline_of(&f, "  a=1 dyndbg=\"file drm* +p\" a=2 \"quoted whole\" b=x=y c=\"\" ");
+    CHECK_STR(facts_param(&f.kernel, "a"), "2");
+    CHECK_STR(facts_param(&f.kernel, "dyndbg"), "file drm* +p");
+    CHECK_STR(facts_param(&f.kernel, "quoted whole"), "");
+    CHECK_STR(facts_param(&f.kernel, "b"), "x=y");
+    CHECK_STR(facts_param(&f.kernel, "c"), "");
+    /* one entry per key, the repeated one kept in its first place */
+    CHECK_U64(f.kernel.n_params, 5);
+    CHECK_STR(f.kernel.params[0].key, "a");
+    facts_release(&f);
+}
+
+static void test_cmdline_dash_underscore_and_init_args(void)
+{
+    struct facts f;
+    facts_init(&f);
+    cmdline_of(&f, "amdgpu.gtt-size=1 ttm.pages_limit=5 -- --firecracker-init nomodeset");
+    CHECK_STR(facts_param(&f.kernel, "amdgpu.gtt_size"), "1");
+    CHECK_STR(facts_param(&f.kernel, "ttm.pages-limit"), "5");
+    CHECK(facts_param(&f.kernel, "nomodeset") == NULL); /* after "--": init's */
+    CHECK_U64(f.kernel.n_params, 2);
+    cmdline_of(&f, "");
+    CHECK(f.kernel.params_known);
+    CHECK_U64(f.kernel.n_params, 0);
+    cmdline_of(&f, "\"unterminated quote here");
+    CHECK_U64(f.kernel.n_params, 1);
+    facts_release(&f);
+}
+
+static void test_kfd_properties(void)
+{
+    /* Lines as a gfx1151 KFD node prints them. */
+    const char *p = "cpu_cores_count 0\nsimd_count 80\ngfx_target_version 110501\n"
+                    "vendor_id 4098\ndevice_id 5510\ndrm_render_minor 128\n";
+    uint64_t v = 0;
+    CHECK(kfd_properties_get(p, strlen(p), "gfx_target_version", &v));
+    CHECK_U64(v, 110501);
+    CHECK(kfd_properties_get(p, strlen(p), "drm_render_minor", &v));
+    CHECK_U64(v, 128);
+    CHECK(kfd_properties_get(p, strlen(p), "simd_count", &v));
+    CHECK_U64(v, 80);
+    CHECK(!kfd_properties_get(p, strlen(p), "simd", &v));
+    CHECK(!kfd_properties_get(p, strlen(p), "missing", &v));
+    const char *bad = "gfx_target_version x\nsimd_count 99999999999999999999999\nfoo 1 2\n";
+    CHECK(!kfd_properties_get(bad, strlen(bad), "gfx_target_version", &v));
+    CHECK(!kfd_properties_get(bad, strlen(bad), "simd_count", &v));
+    CHECK(!kfd_properties_get(bad, strlen(bad), "foo", &v));
+    /* not NUL-terminated: the length bounds the scan */
+    char buf[] = {'s', 'i', 'm', 'd', '_', 'c', 'o', 'u', 'n', 't', ' ', '7'};
+    CHECK(kfd_properties_get(buf, sizeof(buf), "simd_count", &v));
+    CHECK_U64(v, 7);
+}
+
+static void test_meminfo(void)
+{
+    const char *m = "MemTotal:       130506668 kB\nMemFree:        1000 kB\n"
+                    "MemAvailable:   120000000 kB\nHugePages_Total:       0\n";
+    uint64_t v;
+    CHECK(meminfo_get(m, "MemTotal", &v));
+    CHECK_U64(v, 130506668ULL * 1024);
+    CHECK(meminfo_get(m, "HugePages_Total", &v));
+    CHECK_U64(v, 0);
+    CHECK(!meminfo_get(m, "Mem", &v));
+    CHECK(!meminfo_get("MemTotal: lots kB\n", "MemTotal", &v));
+    CHECK(!meminfo_get("MemTotal: 99999999999999999999 kB\n", "MemTotal", &v));
+}
+
+static void test_os_release(void)
+{
+    const char *t = "NAME=\"Fedora Linux\"\nVERSION_ID=43\nID=fedora\n"
+                    "PRETTY_NAME=\"Fedora Linux 43 (Workstation Edition)\"\nID_LIKE='rhel centos'\n"
+                    "X=\"a \\\"b\\\"\"\n";
+    char *s;
+    CHECK_STR(s = os_release_get(t, "ID"), "fedora");
+    free(s);
+    CHECK_STR(s = os_release_get(t, "VERSION_ID"), "43");
+    free(s);
+    CHECK_STR(s = os_release_get(t, "PRETTY_NAME"), "Fedora Linux 43 (Workstation Edition)");
+    free(s);
+    CHECK_STR(s = os_release_get(t, "ID_LIKE"), "rhel centos");
+    free(s);
+    CHECK_STR(s = os_release_get(t, "X"), "a \"b\"");
+    free(s);
+    CHECK(os_release_get(t, "NOPE") == NULL);
+    CHECK(os_release_get("ID=\"\"\n", "ID") == NULL);
+}
+
+static void test_gfx_names(void)
+{
+    char b[16];
+    CHECK(gfx_name_from_target_version(110501, b, sizeof(b)));
+    CHECK_STR(b, "gfx1151");
+    CHECK(gfx_name_from_target_version(110000, b, sizeof(b)));
+    CHECK_STR(b, "gfx1100");
+    CHECK(gfx_name_from_target_version(90010, b, sizeof(b)));
+    CHECK_STR(b, "gfx90a");
+    CHECK(gfx_name_from_target_version(120001, b, sizeof(b)));
+    CHECK_STR(b, "gfx1201");
+    CHECK(!gfx_name_from_target_version(0, b, sizeof(b)));
+    CHECK(!gfx_name_from_target_version(111600, b, sizeof(b))); /* minor 16 > 0xf */
+}
+
+int main(void)
+{
+    RUN(test_cmdline_basic);
+    RUN(test_cmdline_quotes_and_repeats);
+    RUN(test_cmdline_dash_underscore_and_init_args);
+    RUN(test_kfd_properties);
+    RUN(test_meminfo);
+    RUN(test_os_release);
+    RUN(test_gfx_names);
+    return test_summary();
+}
