@@ -11,14 +11,16 @@ CFLAGS     ?= -O2 -g
 SANITIZE   ?=
 FUZZ_SECONDS ?= 30
 
-CJSON_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcjson 2>/dev/null)
-CJSON_LIBS   := $(shell $(PKG_CONFIG) --libs libcjson 2>/dev/null || echo -lcjson)
+# cJSON for all JSON, libcrypto for sha256, libcurl for downloads.
+PKGS     := libcjson libcrypto libcurl
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lcjson -lcrypto -lcurl)
 
 STRICT   := -std=c11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes \
             -Wstrict-prototypes -Wno-format-nonliteral
-CPPFLAGS += -Ilauncher -D_GNU_SOURCE $(CJSON_CFLAGS)
+CPPFLAGS += -Ilauncher -D_GNU_SOURCE $(PKG_CFLAGS)
 ALL_CFLAGS = $(STRICT) $(CFLAGS) $(SANITIZE) -MMD -MP
-LDLIBS   += $(CJSON_LIBS) -ldl
+LDLIBS   += $(PKG_LIBS) -ldl
 
 SRC      := $(sort $(shell find launcher -name '*.c'))
 # The program is main.c and the commands (cmd_*.c) over a library of the

@@ -48,6 +48,11 @@ static const char usage_doctor[] =
     "Exit status: 0 without an error finding, 1 with one, 2 on a usage error,\n"
     "3 when the facts file cannot be read or is malformed.\n";
 
+static const char usage_models[] =
+    "usage: halobox models ls|add|inspect|rm|pull|synth|fit [options]\n"
+    "\n"
+    "The model store. Run 'halobox models --help' for the verbs.\n";
+
 static const char usage_version[] = "usage: halobox version\n\nPrint halobox's version.\n";
 static const char usage_help[] =
     "usage: halobox help [COMMAND]\n\nShow help for halobox or a command.\n";
@@ -60,6 +65,7 @@ static const char usage_completion[] =
 const struct command commands[] = {
     {"inspect", cmd_inspect, "show the host facts, findings and recommendation", usage_inspect},
     {"doctor", cmd_doctor, "say what is wrong on this host and how to fix it", usage_doctor},
+    {"models", cmd_models, "the model store: ls, add, inspect, rm, pull, synth, fit", usage_models},
     {"version", cmd_version, "print the version", usage_version},
     {"help", cmd_help, "show help for a command", usage_help},
     {"completion", cmd_completion, "print the shell completion script", usage_completion},

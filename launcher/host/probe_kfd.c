@@ -8,6 +8,7 @@
 
 #include "host/probe.h"
 #include "host/sysroot.h"
+#include "util/text.h"
 
 bool kfd_properties_get(const char *text, size_t len, const char *key, uint64_t *out)
 {
@@ -76,7 +77,10 @@ void probe_kfd(struct facts *f)
         struct hb_error err = HB_ERROR_INIT;
         strbuf_addf(&path, "/sys/class/kfd/kfd/topology/nodes/%s/properties", e->d_name);
         uint64_t target = 0, minor = 0, simd = 0;
+        /* A properties file with binary junk in it is not one the kernel
+         * wrote: none of its values can be trusted. */
         if (sysroot_read(path.buf, 64 * 1024, &text, &err) == 0 &&
+            text_is_clean(text.buf, text.len) &&
             kfd_properties_get(text.buf, text.len, "gfx_target_version", &target) && target &&
             kfd_properties_get(text.buf, text.len, "drm_render_minor", &minor) && minor) {
             /* A node with a gfx target and a render minor is a GPU (CPU

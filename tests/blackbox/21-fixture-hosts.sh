@@ -445,6 +445,7 @@ expect '.gpus[0].pci_slot' 0000:01:00.0
 expect '.gpus[0].driver' nvidia
 expect '.gpus[0].render_node' /dev/dri/renderD128
 expect '.gpus[0].family' nvidia
+expect '.gpus[0].integrated' false
 expect '.gpus[0].gfx' null
 expect '.gpus[0].vram_bytes' null
 expect '.gpus[0].gtt_bytes' null

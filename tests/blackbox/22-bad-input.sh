@@ -158,6 +158,17 @@ expect '.gpus[0].simd_count' null
 expect '.gpus[0].gfx' gfx1151
 t_end
 
+t_begin "bad host: KFD properties with NUL bytes before valid lines -> not read"
+# Binary junk is not a properties file even when kernel-like lines follow
+# (the same rule as for sysfs values and /proc/cmdline).
+T=$(fresh_tree)
+{ printf 'junk\0junk\n'; cat "$HOSTS/strix-halo-tuned/$KFD_NODE/properties"; } >"$T/$KFD_NODE/properties"
+survive "$T"
+expect '.gpus[0].gfx_target_version' null
+expect '.gpus[0].simd_count' null
+expect '.gpus[0].gfx' gfx1151
+t_end
+
 # ---- /proc/meminfo -----------------------------------------------------------
 
 t_begin "bad host: /proc/meminfo missing -> RAM unknown"

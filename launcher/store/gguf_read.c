@@ -1,0 +1,1410 @@
+#include "util/common.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store/gguf.h"
+#include "util/strbuf.h"
+
+/* The rules below are ggml's (ggml/src/gguf.cpp, gguf_init_from_reader), so
+ * that a file this reader accepts is one llama.cpp can load, plus the checks
+ * ggml leaves to its callers (llama_model_loader: tensor data inside the
+ * file; split files). Every count, length and offset is checked against the
+ * bytes left in the file before anything is allocated or read. */
+
+/* Smallest encodings, for checking counts against the bytes left: a key-value
+ * pair is a length, a non-empty key, a type and a one-byte value; a tensor
+ * info is a length (empty name), n_dims, type and offset. */
+#define MIN_KV_BYTES          (8 + 1 + 4 + 1)
+#define MIN_TENSOR_INFO_BYTES (8 + 4 + 4 + 8)
+/* ggml refuses nested arrays outright; the GGUF spec allows them and
+ * gguf-py writes them, so they are read, but not without bound. */
+#define MAX_ARRAY_DEPTH 8
+/* Per-layer summaries are only built for plausible layer counts
+ * (llama.cpp's LLAMA_MAX_LAYERS is 512). */
+#define MAX_SUMMARY_LAYERS 65536
+#define READ_BUFFER        (256 * 1024)
+
+struct rd {
+    const char *name;
+    int fd;
+    const uint8_t *mem;
+    uint64_t size;
+    uint64_t pos;
+    uint8_t *buf; /* fd only: bytes [buf_off, buf_off + buf_len) of the file */
+    uint64_t buf_off;
+    size_t buf_len;
+    struct hb_error *err;
+};
+
+/* ---- messages ---- */
+
+/* Names from a file may hold anything: control characters are escaped and
+ * long names cut, so a message stays one readable line. */
+static void add_quoted(struct strbuf *sb, const char *s, uint64_t len)
+{
+    strbuf_addch(sb, '\'');
+    uint64_t n = len > 80 ? 80 : len;
+    for (uint64_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7f || c == '\\' || c == '\'')
+            strbuf_addf(sb, "\\x%02x", c);
+        else
+            strbuf_addch(sb, (char)c);
+    }
+    if (n < len)
+        strbuf_addstr(sb, "...");
+    strbuf_addch(sb, '\'');
+}
+
+static char *quoted(const char *s, uint64_t len)
+{
+    struct strbuf sb = STRBUF_INIT;
+    add_quoted(&sb, s, len);
+    return strbuf_detach(&sb);
+}
+
+static int fail_at(struct rd *r, uint64_t at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail_at(struct rd *r, uint64_t at, const char *fmt, ...)
+{
+    struct strbuf sb = STRBUF_INIT;
+    va_list ap;
+    strbuf_addf(&sb, "%s: at byte %llu: ", r->name, (unsigned long long)at);
+    va_start(ap, fmt);
+    strbuf_vaddf(&sb, fmt, ap);
+    va_end(ap);
+    hb_error_set(r->err, EXIT_INPUT, "%s", sb.buf);
+    strbuf_release(&sb);
+    return -1;
+}
+
+/* ---- reading ---- */
+
+static uint64_t rd_left(const struct rd *r)
+{
+    return r->pos <= r->size ? r->size - r->pos : 0;
+}
+
+static int truncated(struct rd *r, const char *what, uint64_t need)
+{
+    return fail_at(r, r->pos, "the file ends inside %s (%llu bytes needed, %llu left)", what,
+                   (unsigned long long)need, (unsigned long long)rd_left(r));
+}
+
+/* Makes n bytes at pos readable (n <= READ_BUFFER) and returns them. */
+static const uint8_t *rd_peek(struct rd *r, size_t n, const char *what)
+{
+    if (n > rd_left(r)) {
+        truncated(r, what, n);
+        return NULL;
+    }
+    if (r->mem)
+        return r->mem + r->pos;
+    if (r->pos >= r->buf_off && r->pos + n <= r->buf_off + r->buf_len)
+        return r->buf + (r->pos - r->buf_off);
+    uint64_t want = rd_left(r) < READ_BUFFER ? rd_left(r) : READ_BUFFER;
+    size_t got = 0;
+    while (got < want) {
+        ssize_t k = pread(r->fd, r->buf + got, want - got, (off_t)(r->pos + got));
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0) {
+            fail_at(r, r->pos + got, "read error: %s", strerror(errno));
+            return NULL;
+        }
+        if (k == 0)
+            break;
+        got += (size_t)k;
+    }
+    r->buf_off = r->pos;
+    r->buf_len = got;
+    if (got < n) {
+        /* the file shrank while being read */
+        truncated(r, what, n);
+        return NULL;
+    }
+    return r->buf;
+}
+
+static uint64_t le(const uint8_t *p, size_t n)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++)
+        v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
+static int rd_uint(struct rd *r, size_t n, uint64_t *out, const char *what)
+{
+    const uint8_t *p = rd_peek(r, n, what);
+    if (!p)
+        return -1;
+    *out = le(p, n);
+    r->pos += n;
+    return 0;
+}
+
+static int rd_u32(struct rd *r, uint32_t *out, const char *what)
+{
+    uint64_t v;
+    if (rd_uint(r, 4, &v, what) < 0)
+        return -1;
+    *out = (uint32_t)v;
+    return 0;
+}
+
+static int rd_u64(struct rd *r, uint64_t *out, const char *what)
+{
+    return rd_uint(r, 8, out, what);
+}
+
+static int rd_skip(struct rd *r, uint64_t n, const char *what)
+{
+    if (n > rd_left(r))
+        return truncated(r, what, n);
+    r->pos += n;
+    return 0;
+}
+
+/* Copies n bytes (any length, already checked against the file) to dst. */
+static int rd_copy(struct rd *r, void *dst, uint64_t n, const char *what)
+{
+    uint8_t *d = dst;
+    while (n) {
+        size_t k = n < READ_BUFFER ? (size_t)n : READ_BUFFER;
+        const uint8_t *p = rd_peek(r, k, what);
+        if (!p)
+            return -1;
+        memcpy(d, p, k);
+        r->pos += k;
+        d += k;
+        n -= k;
+    }
+    return 0;
+}
+
+/* A string's length, checked against ggml's limit and the bytes left. */
+static int rd_strlen(struct rd *r, uint64_t *len, const char *what)
+{
+    uint64_t at = r->pos;
+    if (rd_u64(r, len, what) < 0)
+        return -1;
+    if (*len > GGUF_MAX_STRING_LENGTH)
+        return fail_at(r, at, "%s is %llu bytes long, more than the 1 GiB llama.cpp accepts",
+                       what, (unsigned long long)*len);
+    if (*len > rd_left(r))
+        return fail_at(r, at, "%s is %llu bytes long, past the end of the file (%llu bytes left)",
+                       what, (unsigned long long)*len, (unsigned long long)rd_left(r));
+    return 0;
+}
+
+static int rd_string(struct rd *r, char **out, uint64_t *out_len, const char *what)
+{
+    uint64_t len;
+    if (rd_strlen(r, &len, what) < 0)
+        return -1;
+    char *s = xmalloc((size_t)len + 1);
+    if (rd_copy(r, s, len, what) < 0) {
+        free(s);
+        return -1;
+    }
+    s[len] = '\0';
+    *out = s;
+    *out_len = len;
+    return 0;
+}
+
+/* ---- checks ---- */
+
+bool gguf_utf8_valid(const char *str, uint64_t len)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    uint64_t i = 0;
+    while (i < len) {
+        unsigned char c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        uint32_t cp;
+        int n;
+        if (c >= 0xc2 && c <= 0xdf) {
+            n = 1;
+            cp = c & 0x1f;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            n = 2;
+            cp = c & 0x0f;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            n = 3;
+            cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (len - i <= (uint64_t)n)
+            return false;
+        for (int k = 1; k <= n; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return false;
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        /* overlong forms, surrogates, beyond U+10FFFF */
+        if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        i += (uint64_t)n + 1;
+    }
+    return true;
+}
+
+/* A name (key or tensor name) that C code and terminals can use: UTF-8, no
+ * NUL inside (ggml keeps names as C strings, so "a\0b" would become "a"). */
+static int check_name(struct rd *r, uint64_t at, const char *what, const char *s, uint64_t len)
+{
+    if (memchr(s, '\0', (size_t)len)) {
+        char *q = quoted(s, len);
+        fail_at(r, at, "%s %s contains a NUL byte", what, q);
+        free(q);
+        return -1;
+    }
+    if (!gguf_utf8_valid(s, len)) {
+        char *q = quoted(s, len);
+        fail_at(r, at, "%s %s is not valid UTF-8", what, q);
+        free(q);
+        return -1;
+    }
+    return 0;
+}
+
+/* Open addressing, so that duplicate checks stay linear on files made to
+ * hold millions of names. */
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+    return h;
+}
+
+static void nameset_put(struct gguf_nameset *set, const char *s)
+{
+    size_t i = (size_t)hash_str(s) & (set->cap - 1);
+    while (set->slot[i])
+        i = (i + 1) & (set->cap - 1);
+    set->slot[i] = s;
+    set->n++;
+}
+
+bool gguf_nameset_add(struct gguf_nameset *set, const char *s)
+{
+    if (set->cap) {
+        size_t i = (size_t)hash_str(s) & (set->cap - 1);
+        for (; set->slot[i]; i = (i + 1) & (set->cap - 1))
+            if (strcmp(set->slot[i], s) == 0)
+                return false;
+    }
+    if ((set->n + 1) * 2 > set->cap) {
+        size_t cap = set->cap ? set->cap * 2 : 64;
+        struct gguf_nameset bigger = {xcalloc(cap, sizeof(char *)), cap, 0};
+        for (size_t i = 0; i < set->cap; i++)
+            if (set->slot[i])
+                nameset_put(&bigger, set->slot[i]);
+        free(set->slot);
+        *set = bigger;
+    }
+    nameset_put(set, s);
+    return true;
+}
+
+void gguf_nameset_release(struct gguf_nameset *set)
+{
+    free(set->slot);
+    memset(set, 0, sizeof(*set));
+}
+
+/* ---- metadata ---- */
+
+static int skip_array(struct rd *r, uint32_t elem, uint64_t count, uint64_t count_at, int depth);
+
+static int check_array_header(struct rd *r, uint32_t elem, uint64_t count, uint64_t type_at,
+                              uint64_t count_at)
+{
+    if (elem >= GGUF_TYPE_COUNT)
+        return fail_at(r, type_at, "unknown array element type %u", elem);
+    if (count > GGUF_MAX_ARRAY_ELEMENTS)
+        return fail_at(r, count_at,
+                       "array of %llu elements: more than the 2^30 llama.cpp accepts",
+                       (unsigned long long)count);
+    /* the least each element can take: its size, a string's length, a
+     * nested array's type and count */
+    uint64_t min = elem == GGUF_TYPE_STRING  ? 8
+                   : elem == GGUF_TYPE_ARRAY ? 12
+                                             : gguf_type_size(elem);
+    if (count > rd_left(r) / min)
+        return fail_at(r, count_at,
+                       "array of %llu %s elements needs at least %llu bytes, past the end of "
+                       "the file (%llu bytes left)",
+                       (unsigned long long)count, gguf_type_name(elem),
+                       (unsigned long long)count * min, (unsigned long long)rd_left(r));
+    return 0;
+}
+
+static int skip_array(struct rd *r, uint32_t elem, uint64_t count, uint64_t count_at, int depth)
+{
+    if (elem == GGUF_TYPE_STRING) {
+        for (uint64_t i = 0; i < count; i++) {
+            uint64_t len;
+            if (rd_strlen(r, &len, "a string in an array") < 0 ||
+                rd_skip(r, len, "a string in an array") < 0)
+                return -1;
+        }
+        return 0;
+    }
+    if (elem == GGUF_TYPE_ARRAY) {
+        if (depth >= MAX_ARRAY_DEPTH)
+            return fail_at(r, count_at, "arrays nested more than %d deep", MAX_ARRAY_DEPTH);
+        for (uint64_t i = 0; i < count; i++) {
+            uint32_t sub;
+            uint64_t n, type_at = r->pos, n_at = r->pos + 4;
+            if (rd_u32(r, &sub, "a nested array's type") < 0 ||
+                rd_u64(r, &n, "a nested array's count") < 0 ||
+                check_array_header(r, sub, n, type_at, n_at) < 0 ||
+                skip_array(r, sub, n, n_at, depth + 1) < 0)
+                return -1;
+        }
+        return 0;
+    }
+    return rd_skip(r, count * gguf_type_size(elem), "an array");
+}
+
+static int read_scalar(struct rd *r, struct gguf_kv *kv)
+{
+    uint64_t v;
+    size_t size = gguf_type_size(kv->type);
+    if (kv->type == GGUF_TYPE_STRING)
+        return rd_string(r, &kv->str, &kv->str_len, "a string value");
+    if (rd_uint(r, size, &v, "a value") < 0)
+        return -1;
+    switch (kv->type) {
+    case GGUF_TYPE_UINT8:
+    case GGUF_TYPE_UINT16:
+    case GGUF_TYPE_UINT32:
+    case GGUF_TYPE_UINT64:
+        kv->v.u64 = v;
+        break;
+    case GGUF_TYPE_INT8:
+        kv->v.i64 = (int8_t)v;
+        break;
+    case GGUF_TYPE_INT16:
+        kv->v.i64 = (int16_t)v;
+        break;
+    case GGUF_TYPE_INT32:
+        kv->v.i64 = (int32_t)v;
+        break;
+    case GGUF_TYPE_INT64:
+        kv->v.i64 = (int64_t)v;
+        break;
+    case GGUF_TYPE_FLOAT32: {
+        uint32_t bits = (uint32_t)v;
+        memcpy(&kv->v.f32, &bits, 4);
+        break;
+    }
+    case GGUF_TYPE_FLOAT64:
+        memcpy(&kv->v.f64, &v, 8);
+        break;
+    case GGUF_TYPE_BOOL:
+        /* ggml reads a bool as an int8 and takes any non-zero as true */
+        kv->v.b = v != 0;
+        break;
+    default:
+        break;
+    }
+    return 0;
+}
+
+static void kv_release(struct gguf_kv *kv)
+{
+    free(kv->key);
+    free(kv->str);
+}
+
+static int read_kv(struct rd *r, struct gguf_kv *kv, struct gguf_nameset *keys)
+{
+    uint64_t len;
+    kv->offset = r->pos;
+    if (rd_string(r, &kv->key, &len, "a key") < 0)
+        return -1;
+    if (len == 0)
+        return fail_at(r, kv->offset, "empty key");
+    if (check_name(r, kv->offset, "key", kv->key, len) < 0)
+        return -1;
+    if (!gguf_nameset_add(keys, kv->key)) {
+        char *q = quoted(kv->key, len);
+        fail_at(r, kv->offset, "duplicate key %s", q);
+        free(q);
+        return -1;
+    }
+    uint32_t type;
+    uint64_t type_at = r->pos;
+    if (rd_u32(r, &type, "a value type") < 0)
+        return -1;
+    if (type >= GGUF_TYPE_COUNT) {
+        char *q = quoted(kv->key, len);
+        fail_at(r, type_at, "unknown value type %u for key %s", type, q);
+        free(q);
+        return -1;
+    }
+    kv->type = type;
+    if (type != GGUF_TYPE_ARRAY) {
+        kv->value_offset = r->pos;
+        if (read_scalar(r, kv) < 0)
+            return -1;
+        kv->value_bytes = r->pos - kv->value_offset;
+        /* scalar strings end up in listings and JSON; the strings of arrays
+         * (vocabularies) are left alone, as llama.cpp leaves them */
+        if (type == GGUF_TYPE_STRING && !gguf_utf8_valid(kv->str, kv->str_len)) {
+            char *q = quoted(kv->key, len);
+            fail_at(r, kv->value_offset, "the value of key %s is not valid UTF-8", q);
+            free(q);
+            return -1;
+        }
+        return 0;
+    }
+    uint32_t elem;
+    uint64_t count, elem_at = r->pos, count_at = r->pos + 4;
+    if (rd_u32(r, &elem, "an array's element type") < 0 ||
+        rd_u64(r, &count, "an array's element count") < 0 ||
+        check_array_header(r, elem, count, elem_at, count_at) < 0)
+        return -1;
+    kv->arr_type = elem;
+    kv->arr_count = count;
+    kv->value_offset = r->pos;
+    if (skip_array(r, elem, count, count_at, 1) < 0)
+        return -1;
+    kv->value_bytes = r->pos - kv->value_offset;
+    return 0;
+}
+
+/* ---- tensor infos ---- */
+
+static int read_tensor_info(struct rd *r, struct gguf_tensor *t, struct gguf_nameset *names)
+{
+    uint64_t len;
+    t->info_offset = r->pos;
+    if (rd_string(r, &t->name, &len, "a tensor name") < 0)
+        return -1;
+    char *q = quoted(t->name, len);
+    int ret = -1;
+    if (len >= GGUF_MAX_NAME) {
+        fail_at(r, t->info_offset, "tensor name %s is %llu bytes long: ggml allows at most %d",
+                q, (unsigned long long)len, GGUF_MAX_NAME - 1);
+        goto out;
+    }
+    if (check_name(r, t->info_offset, "tensor name", t->name, len) < 0)
+        goto out;
+    if (!gguf_nameset_add(names, t->name)) {
+        fail_at(r, t->info_offset, "duplicate tensor name %s", q);
+        goto out;
+    }
+    uint64_t at = r->pos;
+    if (rd_u32(r, &t->n_dims, "a tensor's dimension count") < 0)
+        goto out;
+    if (t->n_dims > GGUF_MAX_DIMS) {
+        fail_at(r, at, "tensor %s has %u dimensions: ggml allows at most %d", q, t->n_dims,
+                GGUF_MAX_DIMS);
+        goto out;
+    }
+    uint64_t n = 1;
+    for (uint32_t d = 0; d < GGUF_MAX_DIMS; d++) {
+        t->ne[d] = 1;
+        if (d >= t->n_dims)
+            continue;
+        at = r->pos;
+        if (rd_u64(r, &t->ne[d], "a tensor's shape") < 0)
+            goto out;
+        /* ggml holds ne[] as int64_t and its element count must fit one */
+        if (t->ne[d] > INT64_MAX) {
+            fail_at(r, at, "tensor %s dimension %u is %llu: negative as ggml reads it", q, d,
+                    (unsigned long long)t->ne[d]);
+            goto out;
+        }
+    }
+    for (uint32_t d = 0; d < GGUF_MAX_DIMS; d++) {
+        if (t->ne[d] == 0) {
+            n = 0;
+            break;
+        }
+        if (__builtin_mul_overflow(n, t->ne[d], &n) || n >= INT64_MAX) {
+            fail_at(r, t->info_offset + 8 + len + 4,
+                    "tensor %s shape [%llu, %llu, %llu, %llu] has more elements than ggml can "
+                    "count",
+                    q, (unsigned long long)t->ne[0], (unsigned long long)t->ne[1],
+                    (unsigned long long)t->ne[2], (unsigned long long)t->ne[3]);
+            goto out;
+        }
+    }
+    t->n_elements = n;
+    at = r->pos;
+    if (rd_u32(r, &t->type, "a tensor's type") < 0)
+        goto out;
+    const struct gguf_type_info *ti = gguf_tensor_type(t->type);
+    if (!ti) {
+        fail_at(r, at, "tensor %s has unknown type %u", q, t->type);
+        goto out;
+    }
+    if (t->ne[0] % ti->block_size) {
+        fail_at(r, at, "tensor %s of type %s has rows of %llu elements, not a multiple of its "
+                "block size %u",
+                q, ti->name, (unsigned long long)t->ne[0], ti->block_size);
+        goto out;
+    }
+    /* n < 2^63, so n / block * size fits when size < block * 2 ... which
+     * holds for no type; check it honestly */
+    if (__builtin_mul_overflow(n / ti->block_size, (uint64_t)ti->type_size, &t->n_bytes)) {
+        fail_at(r, at, "tensor %s is too large to address", q);
+        goto out;
+    }
+    if (rd_u64(r, &t->offset, "a tensor's data offset") < 0)
+        goto out;
+    ret = 0;
+out:
+    free(q);
+    return ret;
+}
+
+/* ---- one file ---- */
+
+struct shard_meta {
+    struct gguf_kv *kv;
+    size_t n_kv;
+};
+
+static void shard_meta_release(struct shard_meta *sm)
+{
+    for (size_t i = 0; i < sm->n_kv; i++)
+        kv_release(&sm->kv[i]);
+    free(sm->kv);
+    sm->kv = NULL;
+    sm->n_kv = 0;
+}
+
+static const struct gguf_kv *kv_lookup(const struct gguf_kv *kv, size_t n, const char *key)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(kv[i].key, key) == 0)
+            return &kv[i];
+    return NULL;
+}
+
+static uint64_t pad_to(uint64_t x, uint64_t align)
+{
+    return (x + align - 1) / align * align;
+}
+
+/* Reads one file's header into sh, sm (its metadata) and m->tensors. */
+static int read_shard(struct gguf_model *m, size_t *tensors_alloc, struct gguf_nameset *names,
+                      struct gguf_shard *sh, unsigned shard_no, struct shard_meta *sm,
+                      struct hb_error *err)
+{
+    struct rd r = {.name = sh->path,
+                   .fd = sh->fd,
+                   .mem = sh->mem,
+                   .size = sh->size,
+                   .err = err,
+                   .buf = sh->mem ? NULL : xmalloc(READ_BUFFER)};
+    struct gguf_nameset keys = {0};
+    size_t kv_alloc = 0;
+    int ret = -1;
+
+    if (r.size < 4) {
+        fail_at(&r, 0, "not a GGUF file: only %llu bytes long", (unsigned long long)r.size);
+        goto out;
+    }
+    const uint8_t *magic = rd_peek(&r, 4, "the magic");
+    if (!magic)
+        goto out;
+    if (memcmp(magic, GGUF_MAGIC, 4) != 0) {
+        char *q = quoted((const char *)magic, 4);
+        fail_at(&r, 0, "not a GGUF file: it starts with %s, not 'GGUF'", q);
+        free(q);
+        goto out;
+    }
+    r.pos = 4;
+    if (rd_u32(&r, &sh->version, "the version") < 0)
+        goto out;
+    if (sh->version == 1) {
+        fail_at(&r, 4, "GGUF version 1 is no longer supported by llama.cpp: convert the model "
+                       "again");
+        goto out;
+    }
+    if (sh->version != 0 && (sh->version & 0xffff) == 0) {
+        fail_at(&r, 4, "GGUF version 0x%08x: a big-endian file? only little-endian files can "
+                       "be read here",
+                sh->version);
+        goto out;
+    }
+    if (sh->version < 2 || sh->version > GGUF_VERSION) {
+        fail_at(&r, 4, "unsupported GGUF version %u (versions 2 and 3 are supported)",
+                sh->version);
+        goto out;
+    }
+    if (rd_u64(&r, &sh->n_tensors, "the tensor count") < 0 ||
+        rd_u64(&r, &sh->n_kv, "the key-value count") < 0)
+        goto out;
+    uint64_t left = rd_left(&r);
+    if (sh->n_tensors > left / MIN_TENSOR_INFO_BYTES) {
+        fail_at(&r, 8,
+                "tensor count %llu needs at least %llu bytes of tensor infos, past the end of "
+                "the file (%llu bytes left)",
+                (unsigned long long)sh->n_tensors,
+                (unsigned long long)sh->n_tensors * MIN_TENSOR_INFO_BYTES,
+                (unsigned long long)left);
+        goto out;
+    }
+    left -= sh->n_tensors * MIN_TENSOR_INFO_BYTES;
+    if (sh->n_kv > left / MIN_KV_BYTES) {
+        fail_at(&r, 16,
+                "key-value count %llu needs at least %llu bytes, past the end of the file "
+                "(%llu bytes left after the tensor infos)",
+                (unsigned long long)sh->n_kv, (unsigned long long)sh->n_kv * MIN_KV_BYTES,
+                (unsigned long long)left);
+        goto out;
+    }
+
+    /* Grown as entries are read, never sized from the counts: a count is
+     * only a claim until the bytes are there. */
+    for (uint64_t i = 0; i < sh->n_kv; i++) {
+        sm->kv = xgrow(sm->kv, sm->n_kv + 1, &kv_alloc, sizeof(*sm->kv));
+        struct gguf_kv *kv = &sm->kv[sm->n_kv++];
+        memset(kv, 0, sizeof(*kv));
+        kv->shard = shard_no;
+        if (read_kv(&r, kv, &keys) < 0)
+            goto out;
+    }
+
+    sh->alignment = GGUF_DEFAULT_ALIGNMENT;
+    const struct gguf_kv *al = kv_lookup(sm->kv, sm->n_kv, "general.alignment");
+    if (al) {
+        if (al->type != GGUF_TYPE_UINT32) {
+            fail_at(&r, al->offset, "general.alignment must be of type u32, not %s",
+                    gguf_type_name(al->type));
+            goto out;
+        }
+        if (al->v.u64 == 0 || (al->v.u64 & (al->v.u64 - 1)) != 0) {
+            fail_at(&r, al->value_offset, "general.alignment %llu is not a power of two",
+                    (unsigned long long)al->v.u64);
+            goto out;
+        }
+        sh->alignment = (uint32_t)al->v.u64;
+    }
+
+    size_t first = m->n_tensors;
+    for (uint64_t i = 0; i < sh->n_tensors; i++) {
+        m->tensors = xgrow(m->tensors, m->n_tensors + 1, tensors_alloc, sizeof(*m->tensors));
+        struct gguf_tensor *t = &m->tensors[m->n_tensors++];
+        memset(t, 0, sizeof(*t));
+        t->shard = shard_no;
+        if (read_tensor_info(&r, t, names) < 0)
+            goto out;
+    }
+
+    /* ggml pads the header to the alignment only when there is tensor data */
+    sh->data_offset = sh->n_tensors ? pad_to(r.pos, sh->alignment) : r.pos;
+    if (sh->data_offset > sh->size) {
+        fail_at(&r, r.pos, "the file ends before its tensor data, which would start at byte %llu",
+                (unsigned long long)sh->data_offset);
+        goto out;
+    }
+    /* ggml requires each tensor's data exactly where the previous one ends,
+     * padded to the alignment: in declaration order, no gaps, no overlap */
+    uint64_t expect = 0;
+    for (size_t i = first; i < m->n_tensors; i++) {
+        struct gguf_tensor *t = &m->tensors[i];
+        uint64_t at = t->info_offset + 8 + strlen(t->name) + 4 + 8ULL * t->n_dims + 4;
+        char *q = quoted(t->name, strlen(t->name));
+        char *p = i > first ? quoted(t[-1].name, strlen(t[-1].name)) : NULL;
+        int bad = 0;
+        if (t->offset % sh->alignment)
+            bad = fail_at(&r, at, "tensor %s data offset %llu is not a multiple of the alignment %u",
+                          q, (unsigned long long)t->offset, sh->alignment);
+        else if (p && t->offset < t[-1].offset)
+            bad = fail_at(&r, at,
+                          "tensor %s data offset %llu comes before that of the previous tensor %s "
+                          "(%llu): tensor data must follow declaration order",
+                          q, (unsigned long long)t->offset, p,
+                          (unsigned long long)t[-1].offset);
+        else if (t->offset < expect)
+            bad = fail_at(&r, at,
+                          "tensor %s data offset %llu overlaps the previous tensor %s, which ends "
+                          "at %llu",
+                          q, (unsigned long long)t->offset, p ? p : "''",
+                          (unsigned long long)expect);
+        else if (t->offset > expect)
+            bad = fail_at(&r, at,
+                          "tensor %s data offset %llu leaves a gap (expected %llu): llama.cpp "
+                          "requires tensor data packed in declaration order",
+                          q, (unsigned long long)t->offset, (unsigned long long)expect);
+        else if (t->n_bytes > sh->size - sh->data_offset ||
+                 t->offset > sh->size - sh->data_offset - t->n_bytes)
+            bad = fail_at(&r, at,
+                          "tensor %s data (%llu bytes at byte %llu) goes past the end of the file "
+                          "(%llu bytes)",
+                          q, (unsigned long long)t->n_bytes,
+                          (unsigned long long)(sh->data_offset + t->offset),
+                          (unsigned long long)sh->size);
+        free(q);
+        free(p);
+        if (bad)
+            goto out;
+        t->file_offset = sh->data_offset + t->offset;
+        /* cannot overflow: the data ends inside the file */
+        expect = pad_to(t->offset + t->n_bytes, sh->alignment);
+    }
+    ret = 0;
+out:
+    gguf_nameset_release(&keys);
+    free(r.buf);
+    return ret;
+}
+
+/* ---- the model ---- */
+
+static void summary_release(struct gguf_summary *s)
+{
+    free(s->head_kv_per_layer);
+    free(s->swa_layers);
+    free(s->attn_layers);
+    memset(s, 0, sizeof(*s));
+}
+
+void gguf_close(struct gguf_model *m)
+{
+    if (!m)
+        return;
+    for (unsigned i = 0; i < m->n_shards; i++) {
+        if (m->shards[i].fd >= 0)
+            close(m->shards[i].fd);
+        free(m->shards[i].path);
+    }
+    free(m->shards);
+    for (size_t i = 0; i < m->n_kv; i++)
+        kv_release(&m->kv[i]);
+    free(m->kv);
+    for (size_t i = 0; i < m->n_tensors; i++)
+        free(m->tensors[i].name);
+    free(m->tensors);
+    free(m->type_stats);
+    summary_release(&m->s);
+    free(m->path);
+    memset(m, 0, sizeof(*m));
+}
+
+const struct gguf_kv *gguf_find(const struct gguf_model *m, const char *key)
+{
+    return kv_lookup(m->kv, m->n_kv, key);
+}
+
+const struct gguf_kv *gguf_find_arch(const struct gguf_model *m, const char *suffix)
+{
+    if (!m->s.arch)
+        return NULL;
+    struct strbuf sb = STRBUF_INIT;
+    strbuf_addf(&sb, "%s.%s", m->s.arch, suffix);
+    const struct gguf_kv *kv = gguf_find(m, sb.buf);
+    strbuf_release(&sb);
+    return kv;
+}
+
+const struct gguf_tensor *gguf_find_tensor(const struct gguf_model *m, const char *name)
+{
+    for (size_t i = 0; i < m->n_tensors; i++)
+        if (strcmp(m->tensors[i].name, name) == 0)
+            return &m->tensors[i];
+    return NULL;
+}
+
+bool gguf_kv_get_u64(const struct gguf_kv *kv, uint64_t *out)
+{
+    if (!kv)
+        return false;
+    switch (kv->type) {
+    case GGUF_TYPE_UINT8:
+    case GGUF_TYPE_UINT16:
+    case GGUF_TYPE_UINT32:
+    case GGUF_TYPE_UINT64:
+        *out = kv->v.u64;
+        return true;
+    case GGUF_TYPE_INT8:
+    case GGUF_TYPE_INT16:
+    case GGUF_TYPE_INT32:
+    case GGUF_TYPE_INT64:
+        if (kv->v.i64 < 0)
+            return false;
+        *out = (uint64_t)kv->v.i64;
+        return true;
+    case GGUF_TYPE_BOOL:
+        *out = kv->v.b;
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool gguf_kv_get_f64(const struct gguf_kv *kv, double *out)
+{
+    if (!kv)
+        return false;
+    switch (kv->type) {
+    case GGUF_TYPE_FLOAT32:
+        *out = kv->v.f32;
+        return true;
+    case GGUF_TYPE_FLOAT64:
+        *out = kv->v.f64;
+        return true;
+    case GGUF_TYPE_INT8:
+    case GGUF_TYPE_INT16:
+    case GGUF_TYPE_INT32:
+    case GGUF_TYPE_INT64:
+        *out = (double)kv->v.i64;
+        return true;
+    case GGUF_TYPE_UINT8:
+    case GGUF_TYPE_UINT16:
+    case GGUF_TYPE_UINT32:
+    case GGUF_TYPE_UINT64:
+        *out = (double)kv->v.u64;
+        return true;
+    default:
+        return false;
+    }
+}
+
+static int pread_all(const struct gguf_shard *sh, void *dst, uint64_t off, uint64_t n,
+                     struct hb_error *err)
+{
+    if (off > sh->size || n > sh->size - off)
+        return hb_error_set(err, EXIT_INPUT, "%s: at byte %llu: read past the end of the file",
+                            sh->path, (unsigned long long)off);
+    if (sh->mem) {
+        memcpy(dst, sh->mem + off, (size_t)n);
+        return 0;
+    }
+    uint8_t *d = dst;
+    while (n) {
+        ssize_t k = pread(sh->fd, d, n > (1 << 30) ? (1 << 30) : (size_t)n, (off_t)off);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return hb_error_set(err, EXIT_INPUT, "%s: at byte %llu: %s", sh->path,
+                                (unsigned long long)off,
+                                k < 0 ? strerror(errno) : "the file shrank while being read");
+        d += k;
+        off += (uint64_t)k;
+        n -= (uint64_t)k;
+    }
+    return 0;
+}
+
+int gguf_array_read(const struct gguf_model *m, const struct gguf_kv *kv, uint64_t first,
+                    uint64_t count, void *out, struct hb_error *err)
+{
+    size_t size = gguf_type_size(kv->arr_type);
+    if (kv->type != GGUF_TYPE_ARRAY || size == 0)
+        return hb_error_set(err, EXIT_RUNTIME, "%s: key '%s' is not an array of numbers",
+                            m->path, kv->key);
+    if (first > kv->arr_count || count > kv->arr_count - first)
+        return hb_error_set(err, EXIT_RUNTIME,
+                            "%s: key '%s': elements %llu..%llu asked of an array of %llu",
+                            m->path, kv->key, (unsigned long long)first,
+                            (unsigned long long)(first + count), (unsigned long long)kv->arr_count);
+    if (pread_all(&m->shards[kv->shard], out, kv->value_offset + first * size, count * size,
+                  err) < 0)
+        return -1;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    uint8_t *p = out;
+    for (uint64_t i = 0; i < count; i++, p += size)
+        for (size_t a = 0, b = size - 1; a < b; a++, b--) {
+            uint8_t t = p[a];
+            p[a] = p[b];
+            p[b] = t;
+        }
+#endif
+    return 0;
+}
+
+int gguf_array_strings(const struct gguf_model *m, const struct gguf_kv *kv, gguf_string_fn fn,
+                       void *ctx, struct hb_error *err)
+{
+    if (kv->type != GGUF_TYPE_ARRAY || kv->arr_type != GGUF_TYPE_STRING)
+        return hb_error_set(err, EXIT_RUNTIME, "%s: key '%s' is not an array of strings",
+                            m->path, kv->key);
+    const struct gguf_shard *sh = &m->shards[kv->shard];
+    /* the bounds were checked when the file was opened; they are checked
+     * again in case the file changed since */
+    struct rd r = {.name = sh->path,
+                   .fd = sh->fd,
+                   .mem = sh->mem,
+                   .size = kv->value_offset + kv->value_bytes,
+                   .pos = kv->value_offset,
+                   .err = err,
+                   .buf = sh->mem ? NULL : xmalloc(READ_BUFFER)};
+    struct strbuf s = STRBUF_INIT;
+    int ret = 0;
+    for (uint64_t i = 0; i < kv->arr_count && ret == 0; i++) {
+        uint64_t len;
+        if (rd_strlen(&r, &len, "a string in an array") < 0) {
+            ret = -1;
+            break;
+        }
+        strbuf_reset(&s);
+        strbuf_grow(&s, (size_t)len);
+        if (rd_copy(&r, s.buf, len, "a string in an array") < 0) {
+            ret = -1;
+            break;
+        }
+        s.len = (size_t)len;
+        s.buf[len] = '\0';
+        ret = fn(ctx, i, s.buf, len, err);
+    }
+    strbuf_release(&s);
+    free(r.buf);
+    return ret;
+}
+
+/* ---- summary ---- */
+
+/* An integer array's elements as u64 (negative ones as 0). */
+static int read_u64_array(const struct gguf_model *m, const struct gguf_kv *kv, uint64_t *out,
+                          struct hb_error *err)
+{
+    size_t size = gguf_type_size(kv->arr_type);
+    uint8_t *raw = xmalloc((size_t)kv->arr_count * size);
+    int ret = gguf_array_read(m, kv, 0, kv->arr_count, raw, err);
+    for (uint64_t i = 0; ret == 0 && i < kv->arr_count; i++) {
+        const uint8_t *p = raw + i * size;
+        switch (kv->arr_type) {
+        case GGUF_TYPE_INT8:
+            out[i] = *(const int8_t *)p < 0 ? 0 : (uint64_t) * (const int8_t *)p;
+            break;
+        case GGUF_TYPE_INT16: {
+            int16_t x;
+            memcpy(&x, p, 2);
+            out[i] = x < 0 ? 0 : (uint64_t)x;
+            break;
+        }
+        case GGUF_TYPE_INT32: {
+            int32_t x;
+            memcpy(&x, p, 4);
+            out[i] = x < 0 ? 0 : (uint64_t)x;
+            break;
+        }
+        case GGUF_TYPE_INT64: {
+            int64_t x;
+            memcpy(&x, p, 8);
+            out[i] = x < 0 ? 0 : (uint64_t)x;
+            break;
+        }
+        case GGUF_TYPE_UINT16: {
+            uint16_t x;
+            memcpy(&x, p, 2);
+            out[i] = x;
+            break;
+        }
+        case GGUF_TYPE_UINT32: {
+            uint32_t x;
+            memcpy(&x, p, 4);
+            out[i] = x;
+            break;
+        }
+        case GGUF_TYPE_UINT64:
+            memcpy(&out[i], p, 8);
+            break;
+        default: /* UINT8, BOOL */
+            out[i] = p[0];
+            break;
+        }
+    }
+    free(raw);
+    return ret;
+}
+
+static bool is_int_type(uint32_t t)
+{
+    return t <= GGUF_TYPE_INT32 || t == GGUF_TYPE_BOOL || t == GGUF_TYPE_UINT64 ||
+           t == GGUF_TYPE_INT64;
+}
+
+/* A value that is either a scalar or one entry per layer: *scalar gets the
+ * scalar or the largest entry; *per_layer (n_layers entries, when asked for
+ * and the array has that many) the entries. */
+static int arch_int_or_array(struct gguf_model *m, const char *suffix, opt_u64 *scalar,
+                             uint64_t **per_layer, struct hb_error *err)
+{
+    const struct gguf_kv *kv = gguf_find_arch(m, suffix);
+    uint64_t v;
+    if (!kv)
+        return 0;
+    if (gguf_kv_get_u64(kv, &v)) {
+        *scalar = OPT_U64(v);
+        return 0;
+    }
+    if (kv->type != GGUF_TYPE_ARRAY || !is_int_type(kv->arr_type) || kv->arr_count == 0 ||
+        kv->arr_count > MAX_SUMMARY_LAYERS)
+        return 0;
+    uint64_t *a = xcalloc((size_t)kv->arr_count, sizeof(*a));
+    if (read_u64_array(m, kv, a, err) < 0) {
+        free(a);
+        return -1;
+    }
+    uint64_t max = 0;
+    for (uint64_t i = 0; i < kv->arr_count; i++)
+        max = a[i] > max ? a[i] : max;
+    *scalar = OPT_U64(max);
+    if (per_layer && m->s.n_layers.known && kv->arr_count == m->s.n_layers.v)
+        *per_layer = a;
+    else
+        free(a);
+    return 0;
+}
+
+static opt_u64 arch_u64(const struct gguf_model *m, const char *suffix)
+{
+    uint64_t v;
+    if (gguf_kv_get_u64(gguf_find_arch(m, suffix), &v))
+        return OPT_U64(v);
+    return (opt_u64){0};
+}
+
+static const char *kv_str(const struct gguf_model *m, const char *key)
+{
+    const struct gguf_kv *kv = gguf_find(m, key);
+    return kv && kv->type == GGUF_TYPE_STRING ? kv->str : NULL;
+}
+
+static bool has_arch_prefix(const struct gguf_model *m, const char *group)
+{
+    size_t al = strlen(m->s.arch), gl = strlen(group);
+    for (size_t i = 0; i < m->n_kv; i++) {
+        const char *k = m->kv[i].key;
+        if (strncmp(k, m->s.arch, al) == 0 && k[al] == '.' && strncmp(k + al + 1, group, gl) == 0)
+            return true;
+    }
+    return false;
+}
+
+static int build_summary(struct gguf_model *m, struct hb_error *err)
+{
+    struct gguf_summary *s = &m->s;
+    uint64_t v;
+    s->arch = kv_str(m, "general.architecture");
+    s->name = kv_str(m, "general.name");
+    s->tokenizer = kv_str(m, "tokenizer.ggml.model");
+    if (gguf_kv_get_u64(gguf_find(m, "general.file_type"), &v)) {
+        s->file_type = OPT_U64(v);
+        s->file_type_name = v <= UINT32_MAX ? gguf_file_type_name((uint32_t)v) : NULL;
+    }
+    const struct gguf_kv *tokens = gguf_find(m, "tokenizer.ggml.tokens");
+    if (tokens && tokens->type == GGUF_TYPE_ARRAY && tokens->arr_type == GGUF_TYPE_STRING)
+        s->vocab_size = OPT_U64(tokens->arr_count);
+    if (!s->arch)
+        return 0;
+    if (!s->vocab_size.known)
+        s->vocab_size = arch_u64(m, "vocab_size");
+    s->context_length = arch_u64(m, "context_length");
+    s->n_layers = arch_u64(m, "block_count");
+    s->n_embd = arch_u64(m, "embedding_length");
+    s->n_expert = arch_u64(m, "expert_count");
+    s->n_expert_used = arch_u64(m, "expert_used_count");
+    s->n_ff_exp = arch_u64(m, "expert_feed_forward_length");
+    s->sliding_window = arch_u64(m, "attention.sliding_window");
+    bool layers_ok = s->n_layers.known && s->n_layers.v > 0 && s->n_layers.v <= MAX_SUMMARY_LAYERS;
+    size_t nl = layers_ok ? (size_t)s->n_layers.v : 0;
+
+    uint64_t *kv_heads = NULL;
+    if (arch_int_or_array(m, "feed_forward_length", &s->n_ff, NULL, err) < 0 ||
+        arch_int_or_array(m, "attention.head_count", &s->n_head, NULL, err) < 0 ||
+        arch_int_or_array(m, "attention.head_count_kv", &s->n_head_kv, layers_ok ? &kv_heads : NULL,
+                          err) < 0)
+        return -1;
+    if (!s->n_head_kv.known)
+        s->n_head_kv = s->n_head; /* llama.cpp's default */
+    s->head_dim_k = arch_u64(m, "attention.key_length");
+    s->head_dim_v = arch_u64(m, "attention.value_length");
+    if (s->n_embd.known && s->n_head.known && s->n_head.v > 0) {
+        if (!s->head_dim_k.known)
+            s->head_dim_k = OPT_U64(s->n_embd.v / s->n_head.v);
+        if (!s->head_dim_v.known)
+            s->head_dim_v = OPT_U64(s->n_embd.v / s->n_head.v);
+    }
+    s->recurrent = has_arch_prefix(m, "ssm.") || has_arch_prefix(m, "wkv.") ||
+                   has_arch_prefix(m, "shortconv.");
+
+    /* Which layers have attention: hybrid models say it with a per-layer
+     * head_count_kv (0 = recurrent layer) or with full_attention_interval
+     * (every Nth layer); pure recurrent ones have no KV heads at all. */
+    if (kv_heads) {
+        s->head_kv_per_layer = xcalloc(nl, sizeof(uint32_t));
+        s->attn_layers = xcalloc(nl, sizeof(bool));
+        uint64_t n = 0;
+        for (size_t i = 0; i < nl; i++) {
+            s->head_kv_per_layer[i] = kv_heads[i] > UINT32_MAX ? UINT32_MAX : (uint32_t)kv_heads[i];
+            s->attn_layers[i] = kv_heads[i] > 0;
+            n += s->attn_layers[i];
+        }
+        s->n_attn_layers = OPT_U64(n);
+        free(kv_heads);
+    } else if (layers_ok && arch_u64(m, "full_attention_interval").known &&
+               arch_u64(m, "full_attention_interval").v > 0) {
+        uint64_t every = arch_u64(m, "full_attention_interval").v, n = 0;
+        s->attn_layers = xcalloc(nl, sizeof(bool));
+        for (size_t i = 0; i < nl; i++) {
+            s->attn_layers[i] = (i + 1) % every == 0;
+            n += s->attn_layers[i];
+        }
+        s->n_attn_layers = OPT_U64(n);
+    } else if (s->n_layers.known) {
+        if (s->n_head_kv.known && s->n_head_kv.v == 0)
+            s->n_attn_layers = OPT_U64(0);
+        else if (!s->recurrent)
+            s->n_attn_layers = s->n_layers;
+    }
+
+    /* Sliding-window layers: sliding_window_pattern is either a period N
+     * (llama.cpp: layer i uses the window when i % N < N - 1) or one flag per
+     * layer. */
+    const struct gguf_kv *pat = gguf_find_arch(m, "attention.sliding_window_pattern");
+    if (pat && layers_ok) {
+        uint64_t period;
+        if (gguf_kv_get_u64(pat, &period)) {
+            s->swa_layers = xcalloc(nl, sizeof(bool));
+            for (size_t i = 0; i < nl; i++)
+                s->swa_layers[i] = period == 0 || i % period < period - 1;
+        } else if (pat->type == GGUF_TYPE_ARRAY && is_int_type(pat->arr_type) &&
+                   pat->arr_count == nl) {
+            uint64_t *a = xcalloc(nl, sizeof(*a));
+            if (read_u64_array(m, pat, a, err) < 0) {
+                free(a);
+                return -1;
+            }
+            s->swa_layers = xcalloc(nl, sizeof(bool));
+            for (size_t i = 0; i < nl; i++)
+                s->swa_layers[i] = a[i] != 0;
+            free(a);
+        }
+        if (s->swa_layers) {
+            uint64_t n = 0;
+            for (size_t i = 0; i < nl; i++)
+                n += s->swa_layers[i] && (!s->attn_layers || s->attn_layers[i]);
+            s->n_swa_layers = OPT_U64(n);
+        }
+    } else if (!s->sliding_window.known || s->sliding_window.v == 0) {
+        s->n_swa_layers = OPT_U64(0);
+    }
+    return 0;
+}
+
+static int cmp_stat(const void *a, const void *b)
+{
+    const struct gguf_type_stat *x = a, *y = b;
+    return x->type < y->type ? -1 : x->type > y->type;
+}
+
+static void build_stats(struct gguf_model *m)
+{
+    size_t alloc = 0;
+    for (size_t i = 0; i < m->n_tensors; i++) {
+        const struct gguf_tensor *t = &m->tensors[i];
+        m->n_params += t->n_elements;
+        m->data_bytes += t->n_bytes;
+        size_t j = 0;
+        while (j < m->n_type_stats && m->type_stats[j].type != t->type)
+            j++;
+        if (j == m->n_type_stats) {
+            m->type_stats = xgrow(m->type_stats, j + 1, &alloc, sizeof(*m->type_stats));
+            m->type_stats[j] = (struct gguf_type_stat){.type = t->type};
+            m->n_type_stats++;
+        }
+        m->type_stats[j].tensors++;
+        m->type_stats[j].elements += t->n_elements;
+        m->type_stats[j].bytes += t->n_bytes;
+    }
+    if (m->n_type_stats)
+        qsort(m->type_stats, m->n_type_stats, sizeof(*m->type_stats), cmp_stat);
+}
+
+static int open_shard_file(struct gguf_shard *sh, const char *path, struct hb_error *err)
+{
+    sh->path = xstrdup(path);
+    sh->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (sh->fd < 0)
+        return hb_error_set(err, EXIT_INPUT, "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(sh->fd, &st) < 0)
+        return hb_error_set(err, EXIT_INPUT, "%s: cannot stat: %s", path, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return hb_error_set(err, EXIT_INPUT, "%s: not a regular file", path);
+    sh->size = (uint64_t)st.st_size;
+    return 0;
+}
+
+/* split.* keys are written by llama-gguf-split as u16 (no, count) and i32
+ * (tensors.count); any integer type is taken. */
+static int check_split(struct gguf_model *m, const struct shard_meta *sm, unsigned i,
+                       unsigned count, struct hb_error *err)
+{
+    const struct gguf_shard *sh = &m->shards[i];
+    const struct gguf_kv *kv = kv_lookup(sm->kv, sm->n_kv, "split.count");
+    uint64_t v;
+    if (kv && !gguf_kv_get_u64(kv, &v))
+        return hb_error_set(err, EXIT_INPUT, "%s: at byte %llu: split.count is not a number",
+                            sh->path, (unsigned long long)kv->value_offset);
+    if (kv && v != count)
+        return hb_error_set(err, EXIT_INPUT,
+                            "%s: at byte %llu: split.count is %llu but the file name says %u parts",
+                            sh->path, (unsigned long long)kv->value_offset, (unsigned long long)v,
+                            count);
+    if (!kv && i == 0)
+        return hb_error_set(err, EXIT_INPUT,
+                            "%s: named as part 1 of %u but it has no split.count key: not a "
+                            "split model",
+                            sh->path, count);
+    kv = kv_lookup(sm->kv, sm->n_kv, "split.no");
+    if (kv && (!gguf_kv_get_u64(kv, &v) || v != i))
+        return hb_error_set(err, EXIT_INPUT,
+                            "%s: at byte %llu: split.no is not %u (parts are numbered from 0 "
+                            "inside the file, from 1 in its name)",
+                            sh->path, (unsigned long long)kv->value_offset, i);
+    return 0;
+}
+
+static int finish_model(struct gguf_model *m, struct hb_error *err)
+{
+    m->version = m->shards[0].version;
+    m->alignment = m->shards[0].alignment;
+    for (unsigned i = 0; i < m->n_shards; i++)
+        m->total_bytes += m->shards[i].size;
+    build_stats(m);
+    return build_summary(m, err);
+}
+
+static int open_parts(struct gguf_model *m, const char *path, const char *prefix,
+                      unsigned count, const void *mem, size_t mem_size, struct hb_error *err)
+{
+    struct gguf_nameset names = {0};
+    size_t tensors_alloc = 0;
+    int ret = -1;
+    memset(m, 0, sizeof(*m));
+    m->path = xstrdup(path);
+    m->shards = xcalloc(count, sizeof(*m->shards));
+    for (unsigned i = 0; i < count; i++) {
+        struct gguf_shard *sh = &m->shards[m->n_shards++];
+        struct shard_meta sm = {0};
+        sh->fd = -1;
+        if (mem) {
+            sh->path = xstrdup(path);
+            sh->mem = mem;
+            sh->size = mem_size;
+        } else if (prefix) {
+            struct strbuf p = STRBUF_INIT;
+            strbuf_addf(&p, "%s-%05u-of-%05u.gguf", prefix, i + 1, count);
+            int r = open_shard_file(sh, p.buf, err);
+            strbuf_release(&p);
+            if (r < 0) {
+                if (i > 0)
+                    hb_error_prefix(err, "%s: part %u of %u", path, i + 1, count);
+                goto out;
+            }
+        } else if (open_shard_file(sh, path, err) < 0) {
+            goto out;
+        }
+        if (read_shard(m, &tensors_alloc, &names, sh, i, &sm, err) < 0 ||
+            (prefix && check_split(m, &sm, i, count, err) < 0)) {
+            shard_meta_release(&sm);
+            goto out;
+        }
+        if (i == 0) {
+            m->kv = sm.kv;
+            m->n_kv = sm.n_kv;
+        } else {
+            shard_meta_release(&sm);
+        }
+    }
+    if (prefix) {
+        const struct gguf_kv *kv = gguf_find(m, "split.tensors.count");
+        uint64_t v;
+        if (kv && (!gguf_kv_get_u64(kv, &v) || v != m->n_tensors)) {
+            hb_error_set(err, EXIT_INPUT,
+                         "%s: at byte %llu: split.tensors.count does not match the %zu tensors "
+                         "found in the %u parts",
+                         m->shards[0].path, (unsigned long long)kv->value_offset, m->n_tensors,
+                         count);
+            goto out;
+        }
+    }
+    ret = finish_model(m, err);
+out:
+    gguf_nameset_release(&names);
+    if (ret < 0)
+        gguf_close(m);
+    return ret;
+}
+
+bool gguf_split_name(const char *path, char **prefix, unsigned *no, unsigned *count)
+{
+    /* NAME-00001-of-00005.gguf, as llama_split_path() formats it */
+    static const char tail[] = "-00000-of-00000.gguf";
+    size_t len = strlen(path), tl = sizeof(tail) - 1;
+    if (len <= tl)
+        return false;
+    const char *t = path + len - tl;
+    unsigned a = 0, b = 0;
+    for (size_t i = 0; i < tl; i++) {
+        if (tail[i] == '0') {
+            if (t[i] < '0' || t[i] > '9')
+                return false;
+            if (i < 6)
+                a = a * 10 + (unsigned)(t[i] - '0');
+            else
+                b = b * 10 + (unsigned)(t[i] - '0');
+        } else if (t[i] != tail[i]) {
+            return false;
+        }
+    }
+    if (a == 0 || b == 0 || a > b || t[-1] == '/')
+        return false;
+    if (prefix)
+        *prefix = xstrndup(path, len - tl);
+    if (no)
+        *no = a;
+    if (count)
+        *count = b;
+    return true;
+}
+
+int gguf_open(struct gguf_model *m, const char *path, struct hb_error *err)
+{
+    char *prefix = NULL;
+    unsigned no, count;
+    if (gguf_split_name(path, &prefix, &no, &count) && count > 1) {
+        int r = open_parts(m, path, prefix, count, NULL, 0, err);
+        free(prefix);
+        return r;
+    }
+    free(prefix);
+    return open_parts(m, path, NULL, 1, NULL, 0, err);
+}
+
+int gguf_open_file(struct gguf_model *m, const char *path, struct hb_error *err)
+{
+    return open_parts(m, path, NULL, 1, NULL, 0, err);
+}
+
+int gguf_open_mem(struct gguf_model *m, const void *data, size_t size, const char *name,
+                  struct hb_error *err)
+{
+    static const uint8_t empty[1];
+    return open_parts(m, name, NULL, 1, data ? data : empty, data ? size : 0, err);
+}
