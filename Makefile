@@ -10,6 +10,9 @@ BUILD      ?= build
 CFLAGS     ?= -O2 -g
 SANITIZE   ?=
 FUZZ_SECONDS ?= 30
+# Where `make install` puts recipes/, containers/, engine/ and patches/: what
+# `halobox build` reads when it is not run from a checkout.
+DATADIR    ?= $(PREFIX)/share/halobox
 
 # cJSON for all JSON, libcrypto for sha256, libcurl for downloads.
 PKGS     := libcjson libcrypto libcurl
@@ -33,12 +36,15 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_HELPER_SRC := $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c))
 
-.PHONY: all check unit blackbox asan-unit fuzz bench format format-check install clean deps
+.PHONY: all check unit blackbox asan-unit fuzz bench format format-check install clean deps \
+        base images
 
 all: $(BUILD)/halobox
 
 $(BUILD)/halobox: $(CMD_OBJ) $(LIB_OBJ)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/launcher/recipes.o: CPPFLAGS += -DHALOBOX_DATADIR='"$(DATADIR)"'
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -79,6 +85,29 @@ install: all
 	install -D -m 0644 docs/halobox.1 $(DESTDIR)$(PREFIX)/share/man/man1/halobox.1
 	mkdir -p $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	$(BUILD)/halobox completion bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/halobox
+	install -d $(DESTDIR)$(DATADIR)/recipes $(DESTDIR)$(DATADIR)/containers \
+	    $(DESTDIR)$(DATADIR)/engine $(DESTDIR)$(DATADIR)/patches
+	install -m 0644 recipes/*.json recipes/README.md $(DESTDIR)$(DATADIR)/recipes/
+	install -m 0644 containers/*.Containerfile $(DESTDIR)$(DATADIR)/containers/
+	install -m 0755 containers/halobox-selftest $(DESTDIR)$(DATADIR)/containers/
+	install -m 0644 engine/llama.cpp.pin $(DESTDIR)$(DATADIR)/engine/
+	install -m 0755 engine/build $(DESTDIR)$(DATADIR)/engine/
+	install -m 0644 patches/series patches/README.md $(wildcard patches/*.patch) \
+	    $(DESTDIR)$(DATADIR)/patches/
+
+# The Debian base image the Debian recipes build FROM: pulled where a
+# registry answers, else bootstrapped with mmdebstrap from this host's apt
+# mirror as localhost/debian:sid (scripts/make-base; FORCE=1 makes it again).
+base:
+	scripts/make-base $(if $(FORCE),--force)
+
+# The engine images (halobox build). IMAGES picks recipes (default: all of
+# them; the upstream ones need the network); MIRROR=URL installs Debian
+# packages from that mirror instead of the recipes' snapshot, e.g. offline:
+#   make images IMAGES="vulkan-radv cpu" MIRROR=http://deb.debian.org/debian
+IMAGES ?= --all
+images: all base
+	$(BUILD)/halobox build $(IMAGES) $(if $(MIRROR),--mirror $(MIRROR))
 
 # Installs the build and test dependencies (apt or dnf, sudo when not root).
 deps:

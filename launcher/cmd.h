@@ -22,6 +22,8 @@ extern const size_t n_commands;
 int cmd_inspect(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_models(int argc, char **argv);
+int cmd_build(int argc, char **argv);
+int cmd_images(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_completion(int argc, char **argv);

@@ -3,6 +3,7 @@
 #include "util/common.h"
 
 #include "cmd.h"
+#include "recipes.h"
 
 int cmd_completion(int argc, char **argv)
 {
@@ -31,6 +32,20 @@ int cmd_completion(int argc, char **argv)
                         "    case ${COMP_WORDS[1]} in\n"
                         "    inspect|doctor) COMPREPLY=($(compgen -W '--json --facts --fresh "
                         "--workload --help' -- \"$cur\")) ;;\n"
+                        "    build) COMPREPLY=($(compgen -W '--all --dry-run --force --base "
+                        "--mirror --help");
+    /* The recipe names known when the script is generated (make install). */
+    struct strbuf dir = STRBUF_INIT;
+    struct recipe_set set = {0};
+    struct hb_error rerr = HB_ERROR_INIT;
+    if (recipes_dir_find(&dir, &rerr) == 0 && recipes_load_dir(&set, dir.buf, &rerr) == 0)
+        for (size_t i = 0; i < set.n; i++)
+            strbuf_addf(&out, " %s", set.v[i].name);
+    recipes_release(&set);
+    strbuf_release(&dir);
+    hb_error_release(&rerr);
+    strbuf_addstr(&out, "' -- \"$cur\")) ;;\n"
+                        "    images) COMPREPLY=($(compgen -W '--json --help' -- \"$cur\")) ;;\n"
                         "    help) COMPREPLY=($(compgen -W '");
     for (size_t i = 0; i < n_commands; i++)
         strbuf_addf(&out, "%s%s", i ? " " : "", commands[i].name);

@@ -53,6 +53,38 @@ static const char usage_models[] =
     "\n"
     "The model store. Run 'halobox models --help' for the verbs.\n";
 
+static const char usage_build[] =
+    "usage: halobox build RECIPE...|--all [--dry-run] [--force] [--base IMAGE] [--mirror URL]\n"
+    "\n"
+    "Build engine images with podman from recipes (recipes/*.json), tagged\n"
+    "localhost/halobox/RECIPE:ENGINE_VERSION and labelled with the recipe, its sha256,\n"
+    "the backend and the engine version. The build's output goes to stderr; stdout\n"
+    "gets one line per image: 'built TAG SIZE' (or 'up-to-date TAG SIZE').\n"
+    "\n"
+    "  --all           build every recipe\n"
+    "  --dry-run       print the podman command, shell-quoted, and start nothing\n"
+    "  --force         build even when the image exists with this recipe's sha256\n"
+    "  --base IMAGE    build FROM this image instead of the recipe's base\n"
+    "  --mirror URL    Debian recipes: install from this mirror instead of the\n"
+    "                  recipe's snapshot (offline builds); versions stay pinned\n"
+    "\n"
+    "The base is --base, else for Debian recipes HALOBOX_BASE_IMAGE or the image\n"
+    "'make base' bootstrapped (localhost/debian:sid) when it exists, else the\n"
+    "recipe's base image, which podman pulls.\n"
+    "Environment: HALOBOX_RECIPES_DIR (the recipes folder), HALOBOX_BASE_IMAGE,\n"
+    "HALOBOX_MIRROR (as --mirror), HALOBOX_PODMAN (the podman program),\n"
+    "SOURCE_DATE_EPOCH (the created label), HALOBOX_IMAGE_SOURCE and\n"
+    "HALOBOX_IMAGE_REVISION (the source and revision labels).\n";
+
+static const char usage_images[] =
+    "usage: halobox images [--json]\n"
+    "\n"
+    "List the engine images podman holds: recipe, backend, engine version, size,\n"
+    "when built, and 'stale' when the recipe (or a file it builds from) changed\n"
+    "since the image was built: rebuild it with 'halobox build RECIPE'.\n"
+    "\n"
+    "  --json          print a JSON array (stale is null when the recipe is unknown)\n";
+
 static const char usage_version[] = "usage: halobox version\n\nPrint halobox's version.\n";
 static const char usage_help[] =
     "usage: halobox help [COMMAND]\n\nShow help for halobox or a command.\n";
@@ -66,6 +98,8 @@ const struct command commands[] = {
     {"inspect", cmd_inspect, "show the host facts, findings and recommendation", usage_inspect},
     {"doctor", cmd_doctor, "say what is wrong on this host and how to fix it", usage_doctor},
     {"models", cmd_models, "the model store: ls, add, inspect, rm, pull, synth, fit", usage_models},
+    {"build", cmd_build, "build engine images from recipes with podman", usage_build},
+    {"images", cmd_images, "list the engine images and whether they are stale", usage_images},
     {"version", cmd_version, "print the version", usage_version},
     {"help", cmd_help, "show help for a command", usage_help},
     {"completion", cmd_completion, "print the shell completion script", usage_completion},

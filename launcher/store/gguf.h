@@ -130,7 +130,7 @@ struct gguf_kv {
         double f64;
         bool b;
     } v;
-    char *str;       /* STRING: NUL-terminated copy (may hold NULs: see str_len) */
+    char *str; /* STRING: NUL-terminated copy (may hold NULs: see str_len) */
     uint64_t str_len;
     enum gguf_type arr_type; /* ARRAY: element type (may itself be ARRAY) */
     uint64_t arr_count;
@@ -183,9 +183,9 @@ struct gguf_summary {
     opt_u64 context_length;
     opt_u64 n_layers; /* block_count */
     opt_u64 n_embd;
-    opt_u64 n_ff;      /* feed_forward_length; the largest when per layer */
-    opt_u64 n_head;    /* the largest when per layer */
-    opt_u64 n_head_kv; /* head_count_kv (defaults to n_head); the largest when per layer */
+    opt_u64 n_ff;       /* feed_forward_length; the largest when per layer */
+    opt_u64 n_head;     /* the largest when per layer */
+    opt_u64 n_head_kv;  /* head_count_kv (defaults to n_head); the largest when per layer */
     opt_u64 head_dim_k; /* attention.key_length, default n_embd / n_head */
     opt_u64 head_dim_v; /* attention.value_length, default n_embd / n_head */
     opt_u64 n_expert;
@@ -280,8 +280,8 @@ bool gguf_split_name(const char *path, char **prefix, unsigned *no, unsigned *co
  * of general.alignment), so it cannot produce a file the reader refuses. */
 struct gguf_writer;
 
-int gguf_writer_open(struct gguf_writer **out, const char *path, uint64_t n_kv,
-                     uint64_t n_tensors, struct hb_error *err);
+int gguf_writer_open(struct gguf_writer **out, const char *path, uint64_t n_kv, uint64_t n_tensors,
+                     struct hb_error *err);
 /* Removes the temporary file unless gguf_writer_finish succeeded. NULL-safe. */
 void gguf_writer_free(struct gguf_writer *w);
 #define cleanup_gguf_writer __attribute__((cleanup(gguf_writer_freep)))
@@ -308,8 +308,7 @@ int gguf_writer_kv_i32(struct gguf_writer *w, const char *key, int32_t v, struct
 int gguf_writer_kv_u64(struct gguf_writer *w, const char *key, uint64_t v, struct hb_error *err);
 int gguf_writer_kv_f32(struct gguf_writer *w, const char *key, float v, struct hb_error *err);
 int gguf_writer_kv_bool(struct gguf_writer *w, const char *key, bool v, struct hb_error *err);
-int gguf_writer_kv_str(struct gguf_writer *w, const char *key, const char *v,
-                       struct hb_error *err);
+int gguf_writer_kv_str(struct gguf_writer *w, const char *key, const char *v, struct hb_error *err);
 /* A whole array: items are packed values of a fixed-size type (host order),
  * or for STRING a `const char *const *` of NUL-terminated strings. */
 int gguf_writer_kv_array(struct gguf_writer *w, const char *key, enum gguf_type elem,
@@ -321,12 +320,11 @@ int gguf_writer_array_begin(struct gguf_writer *w, const char *key, enum gguf_ty
                             uint64_t count, struct hb_error *err);
 int gguf_writer_array_items(struct gguf_writer *w, const void *items, uint64_t count,
                             struct hb_error *err);
-int gguf_writer_array_str(struct gguf_writer *w, const char *s, size_t len,
-                          struct hb_error *err);
+int gguf_writer_array_str(struct gguf_writer *w, const char *s, size_t len, struct hb_error *err);
 
 /* Declares the next tensor. ne[0] must be a multiple of the type's block. */
-int gguf_writer_tensor(struct gguf_writer *w, const char *name, uint32_t n_dims,
-                       const uint64_t *ne, uint32_t type, struct hb_error *err);
+int gguf_writer_tensor(struct gguf_writer *w, const char *name, uint32_t n_dims, const uint64_t *ne,
+                       uint32_t type, struct hb_error *err);
 /* Appends bytes to the current tensor (moving on to the next one, with
  * padding, when it is complete). */
 int gguf_writer_data(struct gguf_writer *w, const void *data, size_t len, struct hb_error *err);

@@ -49,9 +49,11 @@ static void add_quoted(struct strbuf *sb, const char *s, uint64_t len)
 {
     strbuf_addch(sb, '\'');
     uint64_t n = len > 80 ? 80 : len;
+    /* bytes of broken UTF-8 are shown as escapes, valid text as itself */
+    bool raw_ok = gguf_utf8_valid(s, len);
     for (uint64_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c == 0x7f || c == '\\' || c == '\'')
+        if (c < 0x20 || c == 0x7f || c == '\\' || c == '\'' || (c >= 0x80 && !raw_ok))
             strbuf_addf(sb, "\\x%02x", c);
         else
             strbuf_addch(sb, (char)c);
@@ -96,8 +98,8 @@ static int truncated(struct rd *r, const char *what, uint64_t need)
                    (unsigned long long)need, (unsigned long long)rd_left(r));
 }
 
-/* Makes n bytes at pos readable (n <= READ_BUFFER) and returns them. */
-static const uint8_t *rd_peek(struct rd *r, size_t n, const char *what)
+/* The slow path of rd_peek: refills the buffer from pos. */
+static const uint8_t *rd_fill(struct rd *r, size_t n, const char *what)
 {
     if (n > rd_left(r)) {
         truncated(r, what, n);
@@ -105,8 +107,6 @@ static const uint8_t *rd_peek(struct rd *r, size_t n, const char *what)
     }
     if (r->mem)
         return r->mem + r->pos;
-    if (r->pos >= r->buf_off && r->pos + n <= r->buf_off + r->buf_len)
-        return r->buf + (r->pos - r->buf_off);
     uint64_t want = rd_left(r) < READ_BUFFER ? rd_left(r) : READ_BUFFER;
     size_t got = 0;
     while (got < want) {
@@ -131,15 +131,31 @@ static const uint8_t *rd_peek(struct rd *r, size_t n, const char *what)
     return r->buf;
 }
 
-static uint64_t le(const uint8_t *p, size_t n)
+/* Makes n bytes at pos readable (n <= READ_BUFFER) and returns them. Inline
+ * because a vocabulary is 150k calls: the buffered case must be cheap (the
+ * buffer only ever holds bytes inside the file). */
+static inline const uint8_t *rd_peek(struct rd *r, size_t n, const char *what)
 {
+    if (!r->mem && r->pos >= r->buf_off && r->pos + n <= r->buf_off + r->buf_len)
+        return r->buf + (r->pos - r->buf_off);
+    return rd_fill(r, n, what);
+}
+
+static inline uint64_t le(const uint8_t *p, size_t n)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t v = 0;
+    memcpy(&v, p, n);
+    return v;
+#else
     uint64_t v = 0;
     for (size_t i = 0; i < n; i++)
         v |= (uint64_t)p[i] << (8 * i);
     return v;
+#endif
 }
 
-static int rd_uint(struct rd *r, size_t n, uint64_t *out, const char *what)
+static inline int rd_uint(struct rd *r, size_t n, uint64_t *out, const char *what)
 {
     const uint8_t *p = rd_peek(r, n, what);
     if (!p)
@@ -149,7 +165,7 @@ static int rd_uint(struct rd *r, size_t n, uint64_t *out, const char *what)
     return 0;
 }
 
-static int rd_u32(struct rd *r, uint32_t *out, const char *what)
+static inline int rd_u32(struct rd *r, uint32_t *out, const char *what)
 {
     uint64_t v;
     if (rd_uint(r, 4, &v, what) < 0)
@@ -158,12 +174,12 @@ static int rd_u32(struct rd *r, uint32_t *out, const char *what)
     return 0;
 }
 
-static int rd_u64(struct rd *r, uint64_t *out, const char *what)
+static inline int rd_u64(struct rd *r, uint64_t *out, const char *what)
 {
     return rd_uint(r, 8, out, what);
 }
 
-static int rd_skip(struct rd *r, uint64_t n, const char *what)
+static inline int rd_skip(struct rd *r, uint64_t n, const char *what)
 {
     if (n > rd_left(r))
         return truncated(r, what, n);
@@ -189,14 +205,14 @@ static int rd_copy(struct rd *r, void *dst, uint64_t n, const char *what)
 }
 
 /* A string's length, checked against ggml's limit and the bytes left. */
-static int rd_strlen(struct rd *r, uint64_t *len, const char *what)
+static inline int rd_strlen(struct rd *r, uint64_t *len, const char *what)
 {
     uint64_t at = r->pos;
     if (rd_u64(r, len, what) < 0)
         return -1;
     if (*len > GGUF_MAX_STRING_LENGTH)
-        return fail_at(r, at, "%s is %llu bytes long, more than the 1 GiB llama.cpp accepts",
-                       what, (unsigned long long)*len);
+        return fail_at(r, at, "%s is %llu bytes long, more than the 1 GiB llama.cpp accepts", what,
+                       (unsigned long long)*len);
     if (*len > rd_left(r))
         return fail_at(r, at, "%s is %llu bytes long, past the end of the file (%llu bytes left)",
                        what, (unsigned long long)*len, (unsigned long long)rd_left(r));
@@ -336,8 +352,7 @@ static int check_array_header(struct rd *r, uint32_t elem, uint64_t count, uint6
     if (elem >= GGUF_TYPE_COUNT)
         return fail_at(r, type_at, "unknown array element type %u", elem);
     if (count > GGUF_MAX_ARRAY_ELEMENTS)
-        return fail_at(r, count_at,
-                       "array of %llu elements: more than the 2^30 llama.cpp accepts",
+        return fail_at(r, count_at, "array of %llu elements: more than the 2^30 llama.cpp accepts",
                        (unsigned long long)count);
     /* the least each element can take: its size, a string's length, a
      * nested array's type and count */
@@ -491,89 +506,87 @@ static int read_kv(struct rd *r, struct gguf_kv *kv, struct gguf_nameset *keys)
 
 /* ---- tensor infos ---- */
 
+/* "tensor 'NAME' ..." at byte `at`; the name is quoted only when it fails. */
+static int fail_tensor(struct rd *r, uint64_t at, const struct gguf_tensor *t, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int fail_tensor(struct rd *r, uint64_t at, const struct gguf_tensor *t, const char *fmt, ...)
+{
+    struct strbuf sb = STRBUF_INIT;
+    va_list ap;
+    strbuf_addstr(&sb, "tensor ");
+    add_quoted(&sb, t->name, strlen(t->name));
+    strbuf_addch(&sb, ' ');
+    va_start(ap, fmt);
+    strbuf_vaddf(&sb, fmt, ap);
+    va_end(ap);
+    fail_at(r, at, "%s", sb.buf);
+    strbuf_release(&sb);
+    return -1;
+}
+
 static int read_tensor_info(struct rd *r, struct gguf_tensor *t, struct gguf_nameset *names)
 {
     uint64_t len;
     t->info_offset = r->pos;
     if (rd_string(r, &t->name, &len, "a tensor name") < 0)
         return -1;
-    char *q = quoted(t->name, len);
-    int ret = -1;
-    if (len >= GGUF_MAX_NAME) {
-        fail_at(r, t->info_offset, "tensor name %s is %llu bytes long: ggml allows at most %d",
-                q, (unsigned long long)len, GGUF_MAX_NAME - 1);
-        goto out;
+    if (len >= GGUF_MAX_NAME || !gguf_nameset_add(names, t->name)) {
+        char *q = quoted(t->name, len);
+        if (len >= GGUF_MAX_NAME)
+            fail_at(r, t->info_offset, "tensor name %s is %llu bytes long: ggml allows at most %d",
+                    q, (unsigned long long)len, GGUF_MAX_NAME - 1);
+        else
+            fail_at(r, t->info_offset, "duplicate tensor name %s", q);
+        free(q);
+        return -1;
     }
     if (check_name(r, t->info_offset, "tensor name", t->name, len) < 0)
-        goto out;
-    if (!gguf_nameset_add(names, t->name)) {
-        fail_at(r, t->info_offset, "duplicate tensor name %s", q);
-        goto out;
-    }
+        return -1;
     uint64_t at = r->pos;
     if (rd_u32(r, &t->n_dims, "a tensor's dimension count") < 0)
-        goto out;
-    if (t->n_dims > GGUF_MAX_DIMS) {
-        fail_at(r, at, "tensor %s has %u dimensions: ggml allows at most %d", q, t->n_dims,
-                GGUF_MAX_DIMS);
-        goto out;
-    }
-    uint64_t n = 1;
+        return -1;
+    if (t->n_dims > GGUF_MAX_DIMS)
+        return fail_tensor(r, at, t, "has %u dimensions: ggml allows at most %d", t->n_dims,
+                           GGUF_MAX_DIMS);
     for (uint32_t d = 0; d < GGUF_MAX_DIMS; d++) {
         t->ne[d] = 1;
         if (d >= t->n_dims)
             continue;
         at = r->pos;
         if (rd_u64(r, &t->ne[d], "a tensor's shape") < 0)
-            goto out;
+            return -1;
         /* ggml holds ne[] as int64_t and its element count must fit one */
-        if (t->ne[d] > INT64_MAX) {
-            fail_at(r, at, "tensor %s dimension %u is %llu: negative as ggml reads it", q, d,
-                    (unsigned long long)t->ne[d]);
-            goto out;
-        }
+        if (t->ne[d] > INT64_MAX)
+            return fail_tensor(r, at, t, "dimension %u is %llu: negative as ggml reads it", d,
+                               (unsigned long long)t->ne[d]);
     }
-    for (uint32_t d = 0; d < GGUF_MAX_DIMS; d++) {
-        if (t->ne[d] == 0) {
+    uint64_t n = 1;
+    for (uint32_t d = 0; d < GGUF_MAX_DIMS && n; d++) {
+        if (t->ne[d] == 0)
             n = 0;
-            break;
-        }
-        if (__builtin_mul_overflow(n, t->ne[d], &n) || n >= INT64_MAX) {
-            fail_at(r, t->info_offset + 8 + len + 4,
-                    "tensor %s shape [%llu, %llu, %llu, %llu] has more elements than ggml can "
-                    "count",
-                    q, (unsigned long long)t->ne[0], (unsigned long long)t->ne[1],
-                    (unsigned long long)t->ne[2], (unsigned long long)t->ne[3]);
-            goto out;
-        }
+        else if (__builtin_mul_overflow(n, t->ne[d], &n) || n >= INT64_MAX)
+            return fail_tensor(r, t->info_offset + 8 + len + 4, t,
+                               "shape [%llu, %llu, %llu, %llu] has more elements than ggml can "
+                               "count",
+                               (unsigned long long)t->ne[0], (unsigned long long)t->ne[1],
+                               (unsigned long long)t->ne[2], (unsigned long long)t->ne[3]);
     }
     t->n_elements = n;
     at = r->pos;
     if (rd_u32(r, &t->type, "a tensor's type") < 0)
-        goto out;
+        return -1;
     const struct gguf_type_info *ti = gguf_tensor_type(t->type);
-    if (!ti) {
-        fail_at(r, at, "tensor %s has unknown type %u", q, t->type);
-        goto out;
-    }
-    if (t->ne[0] % ti->block_size) {
-        fail_at(r, at, "tensor %s of type %s has rows of %llu elements, not a multiple of its "
-                "block size %u",
-                q, ti->name, (unsigned long long)t->ne[0], ti->block_size);
-        goto out;
-    }
-    /* n < 2^63, so n / block * size fits when size < block * 2 ... which
-     * holds for no type; check it honestly */
-    if (__builtin_mul_overflow(n / ti->block_size, (uint64_t)ti->type_size, &t->n_bytes)) {
-        fail_at(r, at, "tensor %s is too large to address", q);
-        goto out;
-    }
-    if (rd_u64(r, &t->offset, "a tensor's data offset") < 0)
-        goto out;
-    ret = 0;
-out:
-    free(q);
-    return ret;
+    if (!ti)
+        return fail_tensor(r, at, t, "has unknown type %u", t->type);
+    if (t->ne[0] % ti->block_size)
+        return fail_tensor(r, at, t,
+                           "of type %s has rows of %llu elements, not a multiple of its block "
+                           "size %u",
+                           ti->name, (unsigned long long)t->ne[0], ti->block_size);
+    /* the element count is below 2^63 but bytes per element can exceed 1 */
+    if (__builtin_mul_overflow(n / ti->block_size, (uint64_t)ti->type_size, &t->n_bytes))
+        return fail_tensor(r, at, t, "is too large to address");
+    return rd_u64(r, &t->offset, "a tensor's data offset");
 }
 
 /* ---- one file ---- */
@@ -603,6 +616,46 @@ static const struct gguf_kv *kv_lookup(const struct gguf_kv *kv, size_t n, const
 static uint64_t pad_to(uint64_t x, uint64_t align)
 {
     return (x + align - 1) / align * align;
+}
+
+static int check_offset(struct rd *r, const struct gguf_shard *sh, const struct gguf_tensor *t,
+                        const struct gguf_tensor *prev, uint64_t expect)
+{
+    uint64_t space = sh->size - sh->data_offset;
+    bool past_end = t->n_bytes > space || t->offset > space - t->n_bytes;
+    if (t->offset % sh->alignment == 0 && t->offset == expect && !past_end)
+        return 0;
+    size_t len = strlen(t->name);
+    uint64_t at = t->info_offset + 8 + len + 4 + 8ULL * t->n_dims + 4; /* the offset field */
+    unsigned long long off = t->offset;
+    char *q = quoted(t->name, len);
+    char *p = prev ? quoted(prev->name, strlen(prev->name)) : xstrdup("''");
+    if (t->offset % sh->alignment)
+        fail_at(r, at, "tensor %s data offset %llu is not a multiple of the alignment %u", q, off,
+                sh->alignment);
+    else if (prev && t->offset < prev->offset)
+        fail_at(r, at,
+                "tensor %s data offset %llu comes before that of the previous tensor %s (%llu): "
+                "tensor data must follow declaration order",
+                q, off, p, (unsigned long long)prev->offset);
+    else if (t->offset < expect)
+        fail_at(r, at,
+                "tensor %s data offset %llu overlaps the previous tensor %s, which ends at %llu", q,
+                off, p, (unsigned long long)expect);
+    else if (t->offset > expect)
+        fail_at(r, at,
+                "tensor %s data offset %llu leaves a gap (expected %llu): llama.cpp requires "
+                "tensor data packed in declaration order",
+                q, off, (unsigned long long)expect);
+    else
+        fail_at(
+            r, at,
+            "tensor %s data (%llu bytes at byte %llu) goes past the end of the file (%llu bytes)",
+            q, (unsigned long long)t->n_bytes, (unsigned long long)(sh->data_offset + off),
+            (unsigned long long)sh->size);
+    free(q);
+    free(p);
+    return -1;
 }
 
 /* Reads one file's header into sh, sm (its metadata) and m->tensors. */
@@ -637,19 +690,20 @@ static int read_shard(struct gguf_model *m, size_t *tensors_alloc, struct gguf_n
     if (rd_u32(&r, &sh->version, "the version") < 0)
         goto out;
     if (sh->version == 1) {
-        fail_at(&r, 4, "GGUF version 1 is no longer supported by llama.cpp: convert the model "
-                       "again");
+        fail_at(&r, 4,
+                "GGUF version 1 is no longer supported by llama.cpp: convert the model "
+                "again");
         goto out;
     }
     if (sh->version != 0 && (sh->version & 0xffff) == 0) {
-        fail_at(&r, 4, "GGUF version 0x%08x: a big-endian file? only little-endian files can "
-                       "be read here",
+        fail_at(&r, 4,
+                "GGUF version 0x%08x: a big-endian file? only little-endian files can "
+                "be read here",
                 sh->version);
         goto out;
     }
     if (sh->version < 2 || sh->version > GGUF_VERSION) {
-        fail_at(&r, 4, "unsupported GGUF version %u (versions 2 and 3 are supported)",
-                sh->version);
+        fail_at(&r, 4, "unsupported GGUF version %u (versions 2 and 3 are supported)", sh->version);
         goto out;
     }
     if (rd_u64(&r, &sh->n_tensors, "the tensor count") < 0 ||
@@ -724,41 +778,7 @@ static int read_shard(struct gguf_model *m, size_t *tensors_alloc, struct gguf_n
     uint64_t expect = 0;
     for (size_t i = first; i < m->n_tensors; i++) {
         struct gguf_tensor *t = &m->tensors[i];
-        uint64_t at = t->info_offset + 8 + strlen(t->name) + 4 + 8ULL * t->n_dims + 4;
-        char *q = quoted(t->name, strlen(t->name));
-        char *p = i > first ? quoted(t[-1].name, strlen(t[-1].name)) : NULL;
-        int bad = 0;
-        if (t->offset % sh->alignment)
-            bad = fail_at(&r, at, "tensor %s data offset %llu is not a multiple of the alignment %u",
-                          q, (unsigned long long)t->offset, sh->alignment);
-        else if (p && t->offset < t[-1].offset)
-            bad = fail_at(&r, at,
-                          "tensor %s data offset %llu comes before that of the previous tensor %s "
-                          "(%llu): tensor data must follow declaration order",
-                          q, (unsigned long long)t->offset, p,
-                          (unsigned long long)t[-1].offset);
-        else if (t->offset < expect)
-            bad = fail_at(&r, at,
-                          "tensor %s data offset %llu overlaps the previous tensor %s, which ends "
-                          "at %llu",
-                          q, (unsigned long long)t->offset, p ? p : "''",
-                          (unsigned long long)expect);
-        else if (t->offset > expect)
-            bad = fail_at(&r, at,
-                          "tensor %s data offset %llu leaves a gap (expected %llu): llama.cpp "
-                          "requires tensor data packed in declaration order",
-                          q, (unsigned long long)t->offset, (unsigned long long)expect);
-        else if (t->n_bytes > sh->size - sh->data_offset ||
-                 t->offset > sh->size - sh->data_offset - t->n_bytes)
-            bad = fail_at(&r, at,
-                          "tensor %s data (%llu bytes at byte %llu) goes past the end of the file "
-                          "(%llu bytes)",
-                          q, (unsigned long long)t->n_bytes,
-                          (unsigned long long)(sh->data_offset + t->offset),
-                          (unsigned long long)sh->size);
-        free(q);
-        free(p);
-        if (bad)
+        if (check_offset(&r, sh, t, i > first ? t - 1 : NULL, expect) < 0)
             goto out;
         t->file_offset = sh->data_offset + t->offset;
         /* cannot overflow: the data ends inside the file */
@@ -913,15 +933,15 @@ int gguf_array_read(const struct gguf_model *m, const struct gguf_kv *kv, uint64
 {
     size_t size = gguf_type_size(kv->arr_type);
     if (kv->type != GGUF_TYPE_ARRAY || size == 0)
-        return hb_error_set(err, EXIT_RUNTIME, "%s: key '%s' is not an array of numbers",
-                            m->path, kv->key);
+        return hb_error_set(err, EXIT_RUNTIME, "%s: key '%s' is not an array of numbers", m->path,
+                            kv->key);
     if (first > kv->arr_count || count > kv->arr_count - first)
         return hb_error_set(err, EXIT_RUNTIME,
-                            "%s: key '%s': elements %llu..%llu asked of an array of %llu",
-                            m->path, kv->key, (unsigned long long)first,
-                            (unsigned long long)(first + count), (unsigned long long)kv->arr_count);
-    if (pread_all(&m->shards[kv->shard], out, kv->value_offset + first * size, count * size,
-                  err) < 0)
+                            "%s: key '%s': elements %llu..%llu asked of an array of %llu", m->path,
+                            kv->key, (unsigned long long)first, (unsigned long long)(first + count),
+                            (unsigned long long)kv->arr_count);
+    if (pread_all(&m->shards[kv->shard], out, kv->value_offset + first * size, count * size, err) <
+        0)
         return -1;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
     uint8_t *p = out;
@@ -939,8 +959,8 @@ int gguf_array_strings(const struct gguf_model *m, const struct gguf_kv *kv, ggu
                        void *ctx, struct hb_error *err)
 {
     if (kv->type != GGUF_TYPE_ARRAY || kv->arr_type != GGUF_TYPE_STRING)
-        return hb_error_set(err, EXIT_RUNTIME, "%s: key '%s' is not an array of strings",
-                            m->path, kv->key);
+        return hb_error_set(err, EXIT_RUNTIME, "%s: key '%s' is not an array of strings", m->path,
+                            kv->key);
     const struct gguf_shard *sh = &m->shards[kv->shard];
     /* the bounds were checked when the file was opened; they are checked
      * again in case the file changed since */
@@ -1290,8 +1310,8 @@ static int finish_model(struct gguf_model *m, struct hb_error *err)
     return build_summary(m, err);
 }
 
-static int open_parts(struct gguf_model *m, const char *path, const char *prefix,
-                      unsigned count, const void *mem, size_t mem_size, struct hb_error *err)
+static int open_parts(struct gguf_model *m, const char *path, const char *prefix, unsigned count,
+                      const void *mem, size_t mem_size, struct hb_error *err)
 {
     struct gguf_nameset names = {0};
     size_t tensors_alloc = 0;

@@ -137,8 +137,10 @@ static uint64_t pad_to(uint64_t x, uint64_t align)
     return (x + align - 1) / align * align;
 }
 
-int gguf_writer_open(struct gguf_writer **out, const char *path, uint64_t n_kv,
-                     uint64_t n_tensors, struct hb_error *err)
+static int start_data(struct gguf_writer *w, struct hb_error *err);
+
+int gguf_writer_open(struct gguf_writer **out, const char *path, uint64_t n_kv, uint64_t n_tensors,
+                     struct hb_error *err)
 {
     struct gguf_writer *w = xcalloc(1, sizeof(*w));
     w->fd = -1;
@@ -170,6 +172,13 @@ int gguf_writer_open(struct gguf_writer **out, const char *path, uint64_t n_kv,
         return -1;
     }
     w->phase = PHASE_KV;
+    if (n_kv == 0) {
+        w->phase = PHASE_TENSORS;
+        if (n_tensors == 0 && start_data(w, err) < 0) {
+            gguf_writer_free(w);
+            return -1;
+        }
+    }
     *out = w;
     return 0;
 }
@@ -380,8 +389,7 @@ int gguf_writer_kv_bool(struct gguf_writer *w, const char *key, bool v, struct h
     return gguf_writer_kv(w, key, &val, err);
 }
 
-int gguf_writer_kv_str(struct gguf_writer *w, const char *key, const char *v,
-                       struct hb_error *err)
+int gguf_writer_kv_str(struct gguf_writer *w, const char *key, const char *v, struct hb_error *err)
 {
     struct gguf_value val = {.type = GGUF_TYPE_STRING, .str = v, .str_len = strlen(v)};
     return gguf_writer_kv(w, key, &val, err);
@@ -493,8 +501,8 @@ int gguf_writer_kv_array(struct gguf_writer *w, const char *key, enum gguf_type 
     return 0;
 }
 
-int gguf_writer_tensor(struct gguf_writer *w, const char *name, uint32_t n_dims,
-                       const uint64_t *ne, uint32_t type, struct hb_error *err)
+int gguf_writer_tensor(struct gguf_writer *w, const char *name, uint32_t n_dims, const uint64_t *ne,
+                       uint32_t type, struct hb_error *err)
 {
     if (w->failed)
         return failed_before(w, err);
@@ -519,7 +527,8 @@ int gguf_writer_tensor(struct gguf_writer *w, const char *name, uint32_t n_dims,
             return werr(w, err, "tensor '%s' has more elements than ggml can count", name);
     uint64_t row = n_dims ? ne[0] : 1;
     if (row % ti->block_size)
-        return werr(w, err, "tensor '%s' of type %s: rows of %llu elements are not a multiple "
+        return werr(w, err,
+                    "tensor '%s' of type %s: rows of %llu elements are not a multiple "
                     "of its block size %u",
                     name, ti->name, (unsigned long long)row, ti->block_size);
     uint64_t bytes;

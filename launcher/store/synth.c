@@ -114,10 +114,10 @@ const char *synth_preset_at(size_t i)
     return i < ARRAY_SIZE(presets) ? presets[i].name : NULL;
 }
 
-static const char *const arch_names[] = {[SYNTH_ARCH_LLAMA] = "llama",
-                                         [SYNTH_ARCH_QWEN3MOE] = "qwen3moe"};
+static const char *const arch_names[] = {
+    [SYNTH_ARCH_LLAMA] = "llama", [SYNTH_ARCH_QWEN3MOE] = "qwen3moe"};
 static const char *const type_names[] = {
-    [SYNTH_TYPE_F32] = "f32",   [SYNTH_TYPE_F16] = "f16",      [SYNTH_TYPE_Q8_0] = "q8_0",
+    [SYNTH_TYPE_F32] = "f32",   [SYNTH_TYPE_F16] = "f16",       [SYNTH_TYPE_Q8_0] = "q8_0",
     [SYNTH_TYPE_Q4_K] = "q4_k", [SYNTH_TYPE_Q4_K_M] = "q4_k_m",
 };
 
@@ -430,7 +430,8 @@ static void plan_meta(const struct synth_shape *s, uint32_t file_type, uint64_t 
     m_u32(l, "context_length", true, s->n_ctx);
     m_u32(l, "embedding_length", true, s->n_embd);
     m_u32(l, "block_count", true, s->n_layers);
-    m_u32(l, "feed_forward_length", true, s->n_ff);
+    if (s->n_ff > 0) /* qwen3moe's experts have their own size */
+        m_u32(l, "feed_forward_length", true, s->n_ff);
     m_u32(l, "attention.head_count", true, s->n_head);
     m_u32(l, "attention.head_count_kv", true, s->n_head_kv);
     m_f32(l, "rope.freq_base", true, s->rope_freq_base);
@@ -557,8 +558,8 @@ static int write_numbers(struct gguf_writer *w, const struct synth_shape *s, enu
     return 0;
 }
 
-static int write_header(struct gguf_writer *w, const struct synth_shape *s,
-                        const struct mlist *ml, const struct synth_plan *p, struct hb_error *err)
+static int write_header(struct gguf_writer *w, const struct synth_shape *s, const struct mlist *ml,
+                        const struct synth_plan *p, struct hb_error *err)
 {
     for (size_t i = 0; i < ml->n; i++) {
         const struct meta *m = &ml->m[i];
@@ -651,28 +652,19 @@ static uint64_t splitmix64(uint64_t *x)
     return z ^ (z >> 31);
 }
 
-/* xoshiro256**: 8 random bytes in about a nanosecond, the same on every
- * machine (rand() is neither fast nor portable). */
+/* wyrand: 8 random bytes for one 64x64->128-bit multiply, with no
+ * dependency between steps but an addition, so the CPU overlaps them: the
+ * weights of a 17 GB model cost well under a second. Fixed, so the same
+ * seed gives the same bytes on every machine (rand() would not). */
 struct rng {
-    uint64_t s[4];
+    uint64_t s;
 };
-
-static inline uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
 
 static inline uint64_t rng_next(struct rng *r)
 {
-    uint64_t *s = r->s;
-    uint64_t out = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return out;
+    r->s += 0xa0761d6478bd642fULL;
+    __uint128_t t = (__uint128_t)r->s * (r->s ^ 0xe7037ed1a0b428dbULL);
+    return (uint64_t)(t >> 64) ^ (uint64_t)t;
 }
 
 static uint16_t f32_to_f16(float f)
@@ -732,8 +724,7 @@ struct filler {
 static void gen_init(struct filler *g, uint64_t seed, size_t index, const struct synth_tensor *t)
 {
     uint64_t x = seed ^ (0x632be59bd9b4e019ULL * (index + 1));
-    for (int i = 0; i < 4; i++)
-        g->rng.s[i] = splitmix64(&x);
+    g->rng.s = splitmix64(&x);
     g->type = t->type;
     g->kind = t->kind;
     float base = 0;
@@ -781,8 +772,8 @@ static void gen_fill(struct filler *g, uint8_t *p, size_t n)
             if (g->kind == KIND_ROUTER) {
                 /* Irwin-Hall: four 16-bit uniforms summed are close to a
                  * gaussian, without libm; standard deviation 0.1 */
-                float sum = (float)((v & 0xffff) + ((v >> 16) & 0xffff) + ((v >> 32) & 0xffff) +
-                                    (v >> 48));
+                float sum =
+                    (float)((v & 0xffff) + ((v >> 16) & 0xffff) + ((v >> 32) & 0xffff) + (v >> 48));
                 float f = (sum - 131070.0f) * (0.1f / 37837.0f);
                 memcpy(p, &f, 4);
                 continue;
@@ -889,8 +880,7 @@ int synth_write_progress(const struct synth_shape *s, const char *path, uint64_t
     return ret;
 }
 
-int synth_write(const struct synth_shape *s, const char *path, uint64_t seed,
-                struct hb_error *err)
+int synth_write(const struct synth_shape *s, const char *path, uint64_t seed, struct hb_error *err)
 {
     return synth_write_progress(s, path, seed, NULL, NULL, err);
 }

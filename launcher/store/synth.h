@@ -91,8 +91,7 @@ typedef void (*synth_progress_fn)(void *ctx, uint64_t done, uint64_t total);
 
 /* Writes the model to path (atomically: path.tmp-PID, then renamed). Same
  * shape and seed, same bytes. */
-int synth_write(const struct synth_shape *s, const char *path, uint64_t seed,
-                struct hb_error *err);
+int synth_write(const struct synth_shape *s, const char *path, uint64_t seed, struct hb_error *err);
 int synth_write_progress(const struct synth_shape *s, const char *path, uint64_t seed,
                          synth_progress_fn fn, void *ctx, struct hb_error *err);
 

@@ -258,7 +258,7 @@ static int str_check(void *ctx, uint64_t i, const char *s, uint64_t len, struct 
     return 0;
 }
 
-#define N_ROUNDTRIP_KV 30
+#define N_ROUNDTRIP_KV 29
 
 static void write_all_types(const char *path, uint32_t alignment, struct hb_error *err)
 {
@@ -424,7 +424,7 @@ static void check_all_types(const char *path, uint32_t alignment)
     kv = gguf_find(&m, "f64");
     CHECK(kv && kv->type == GGUF_TYPE_FLOAT64 && kv->v.f64 == 1e300);
     kv = gguf_find(&m, "str");
-    CHECK(kv && kv->type == GGUF_TYPE_STRING && kv->str_len == 11);
+    CHECK(kv && kv->type == GGUF_TYPE_STRING && kv->str_len == 10);
     CHECK_STR(kv ? kv->str : NULL, "h\xc3\xa9llo \xe2\x9c\x93");
     kv = gguf_find(&m, "str.empty");
     CHECK(kv && kv->type == GGUF_TYPE_STRING && kv->str_len == 0);
@@ -513,10 +513,8 @@ static void check_all_types(const char *path, uint32_t alignment)
             CHECK_U64(t->n_bytes, 4ULL * ti->type_size);
         }
         bool same = t->file_offset + t->n_bytes <= file.len;
-        /* the writer skips the empty tensor's pattern index */
-        size_t pi = i >= n_types + 2 ? i + 1 : i;
         for (uint64_t j = 0; same && j < t->n_bytes; j++)
-            same = (uint8_t)file.buf[t->file_offset + j] == pattern(pi, j);
+            same = (uint8_t)file.buf[t->file_offset + j] == pattern(i, j);
         if (!same)
             test_fail(__FILE__, __LINE__, "tensor %s data differs", t->name);
     }
@@ -573,7 +571,15 @@ static void test_version_2_and_memory(void)
     CHECK(kv && gguf_array_strings(&m, kv, str_check, &se, &err) == 0 && se.ok);
     gguf_close(&m);
     gguf_close(&m); /* twice is harmless */
-    /* every truncation is refused (the tensor data runs to the end) */
+    /* every truncation inside the header or the tensor data is refused; only
+     * the padding after the last tensor may go (llama.cpp does not need it) */
+    CHECK(gguf_open_mem(&m, file.buf, file.len, "v2", &err) == 0);
+    uint64_t data_end = 0;
+    for (size_t i = 0; i < m.n_tensors; i++)
+        if (m.tensors[i].file_offset + m.tensors[i].n_bytes > data_end)
+            data_end = m.tensors[i].file_offset + m.tensors[i].n_bytes;
+    gguf_close(&m);
+    CHECK(data_end < file.len && data_end + 64 > file.len);
     size_t refused = 0;
     for (size_t n = 0; n < file.len; n++) {
         if (gguf_open_mem(&m, file.buf, n, "cut", &err) == 0) {
@@ -584,7 +590,7 @@ static void test_version_2_and_memory(void)
         }
         hb_error_release(&err);
     }
-    CHECK_U64(refused, file.len);
+    CHECK_U64(refused, data_end);
     /* any single corrupted byte: an answer, never a crash */
     for (size_t n = 0; n < file.len; n++) {
         file.buf[n] ^= 0x5a;
@@ -643,8 +649,11 @@ static void test_writer_refuses(void)
         {"t", 5, {32, 1, 1, 1, 1}, GGML_TYPE_F32, "5 dimensions"},
         {"t", 2, {33, 2}, GGML_TYPE_Q8_0, "not a multiple"},
         {"t", 2, {1ULL << 62, 4}, GGML_TYPE_F32, "more elements"},
-        {"0123456789012345678901234567890123456789012345678901234567890123", 1, {1},
-         GGML_TYPE_F32, "longer than 63"},
+        {"0123456789012345678901234567890123456789012345678901234567890123",
+         1,
+         {1},
+         GGML_TYPE_F32,
+         "longer than 63"},
     };
     for (size_t i = 0; i < ARRAY_SIZE(bad_t); i++) {
         CHECK(gguf_writer_open(&w, path, 0, 1, &err) == 0);
@@ -717,10 +726,10 @@ static void test_writer_refuses(void)
     CHECK(gguf_writer_open(&w, NULL, 1, 1, &err) == 0);
     CHECK(gguf_writer_kv_str(w, "k", "v", &err) == 0);
     CHECK(gguf_writer_tensor(w, "t", 2, ne, GGML_TYPE_F32, &err) == 0);
-    CHECK_U64(gguf_writer_offset(w), 64); /* 24 + 22 + 37 -> padded to 64 */
+    CHECK_U64(gguf_writer_offset(w), 96); /* 24 + 22 + 41, padded to 32 */
     CHECK(gguf_writer_data(w, data, 256, &err) == 0);
     CHECK(gguf_writer_finish(w, &err) == 0);
-    CHECK_U64(gguf_writer_offset(w), 64 + 256);
+    CHECK_U64(gguf_writer_offset(w), 96 + 256);
     gguf_writer_free(w);
     CHECK_U64(count_tmp_files(), 0);
     free(path);
@@ -751,8 +760,8 @@ static int write_part(const char *path, unsigned no, unsigned count, unsigned sp
     r |= gguf_writer_tensor(w, dup_name ? dup_name : name, 1, ne, GGML_TYPE_F32, err);
     snprintf(name, sizeof(name), "blk.%u.b.weight", no);
     r |= gguf_writer_tensor(w, name, 1, ne, GGML_TYPE_F16, err);
-    uint8_t data[256] = {1};
-    r |= gguf_writer_data(w, data, 256 + 128, err);
+    uint8_t data[384] = {1};
+    r |= gguf_writer_data(w, data, sizeof(data), err);
     if (r == 0)
         r = gguf_writer_finish(w, err);
     gguf_writer_free(w);
@@ -874,12 +883,13 @@ static void test_bad_metadata(void)
 
     /* a key whose length runs past the end: nothing is allocated */
     hdr(&b, 3, 0, 1);
-    bb_u64(&b, 1ULL << 40);
-    bb_raw(&b, "abc", 3);
-    expect_refused(&b, 24, "a key is 1099511627776 bytes long, past the end of the file");
+    bb_u64(&b, 1000);
+    bb_zeros(&b, 20);
+    expect_refused(&b, 24, "a key is 1000 bytes long, past the end of the file (20 bytes left)");
     hdr(&b, 3, 0, 1);
-    bb_u64(&b, 2ULL << 30);
-    expect_refused(&b, 24, "more than the 1 GiB");
+    bb_u64(&b, 1ULL << 40);
+    bb_zeros(&b, 20);
+    expect_refused(&b, 24, "a key is 1099511627776 bytes long, more than the 1 GiB");
 
     hdr(&b, 3, 0, 2);
     kv_u32(&b, "a", 1);
@@ -902,6 +912,7 @@ static void test_bad_metadata(void)
     bb_str(&b, "");
     bb_u32(&b, GGUF_TYPE_UINT8);
     bb_raw(&b, "x", 1);
+    bb_zeros(&b, 4);
     expect_refused(&b, 24, "empty key");
     /* overlong "/", a surrogate, a truncated sequence */
     const char *bad_utf8[] = {"\xc0\xaf", "\xed\xa0\x80", "\xe2\x9c", "\xf4\x90\x80\x80"};
@@ -938,7 +949,7 @@ static void test_bad_metadata(void)
     bb_str(&b, "v");
     bb_u32(&b, GGUF_TYPE_UINT64);
     bb_u32(&b, 7); /* 4 of 8 bytes */
-    expect_refused(&b, 33, "the file ends inside a value (8 bytes needed, 4 left)");
+    expect_refused(&b, 37, "the file ends inside a value (8 bytes needed, 4 left)");
 
     /* arrays: 2^60 elements, unknown element type, strings past the end */
     hdr(&b, 3, 0, 1);
@@ -987,13 +998,13 @@ static void test_bad_metadata(void)
     bb_u32(&b, GGUF_TYPE_ARRAY);
     for (int i = 0; i < 9; i++) {
         bb_u32(&b, GGUF_TYPE_ARRAY);
-        at = b.n;
+        if (i == 7)
+            at = b.n; /* the eighth array's count: its elements would be a ninth */
         bb_u64(&b, 1);
     }
     bb_u32(&b, GGUF_TYPE_UINT8);
     bb_u64(&b, 0);
-    expect_refused(&b, 24 + 9 + 4 + 8 * 12 + 4, "nested more than 8 deep");
-    (void)at;
+    expect_refused(&b, at, "nested more than 8 deep");
 
     /* general.alignment */
     hdr(&b, 3, 0, 1);
@@ -1029,10 +1040,6 @@ static void test_bad_tensors(void)
     bb_zeros(&b, 256);
     expect_ok(&b);
     /* the last tensor's data cut short */
-    b.n -= 1;
-    expect_refused(&b, b.n - 256 + 1 - 33 + 33 - 8 - 33 + 33 - 33 + 33, "");
-    free(b.p);
-    b = (struct bb){0};
 
     two_tensor_file(&b, 2);
     ti(&b, "a", 1, ne32, GGML_TYPE_F32, 0);
@@ -1091,7 +1098,7 @@ static void test_bad_tensors(void)
     uint64_t huge[2] = {1ULL << 32, 1ULL << 32};
     two_tensor_file(&b, 1);
     t1 = ti(&b, "huge", 2, huge, GGML_TYPE_F32, 0);
-    expect_refused(&b, t1.n_dims, "has more elements than ggml can count");
+    expect_refused(&b, t1.n_dims + 4, "has more elements than ggml can count");
     uint64_t neg[1] = {1ULL << 63};
     two_tensor_file(&b, 1);
     t1 = ti(&b, "neg", 1, neg, GGML_TYPE_F32, 0);
@@ -1398,7 +1405,7 @@ static void check_weights(const struct gguf_model *m, const struct strbuf *file)
             decode_block(t->type, (const uint8_t *)file->buf + t->file_offset + off, &st);
         double mean = st.sum / st.n, sd = st.n > 1 ? st.sum2 / st.n - mean * mean : 0;
         sd = sd > 0 ? sd : 0;
-        bool norm = strstr(t->name, "norm") != NULL;
+        bool norm = strstr(t->name, "norm") || strstr(t->name, "rope_freqs");
         bool router = strstr(t->name, "gate_inp") != NULL;
         if (!st.finite || st.n < 1)
             test_fail(__FILE__, __LINE__, "%s: not finite", t->name);
@@ -1408,8 +1415,8 @@ static void check_weights(const struct gguf_model *m, const struct strbuf *file)
             test_fail(__FILE__, __LINE__, "%s: router mean %g var %g", t->name, mean, sd);
         else if (!norm && !router &&
                  (mean > 0.003 || mean < -0.003 || sd < 1e-4 || sd > 1e-3 || st.max_abs > 0.1))
-            test_fail(__FILE__, __LINE__, "%s (%s): mean %g var %g max %g", t->name, ti->name,
-                      mean, sd, st.max_abs);
+            test_fail(__FILE__, __LINE__, "%s (%s): mean %g var %g max %g", t->name, ti->name, mean,
+                      sd, st.max_abs);
     }
 }
 
@@ -1503,8 +1510,8 @@ static void check_synth_file(const char *path, const char *preset)
     }
     const struct gguf_kv *kv = gguf_find_arch(&m, "attention.layer_norm_rms_epsilon");
     CHECK(kv && kv->v.f32 == s.rms_eps);
-    const char *u32_keys[] = {"general.file_type", "general.quantization_version",
-                              "general.alignment", "tokenizer.ggml.bos_token_id",
+    const char *u32_keys[] = {"general.file_type",           "general.quantization_version",
+                              "general.alignment",           "tokenizer.ggml.bos_token_id",
                               "tokenizer.ggml.eos_token_id", "tokenizer.ggml.unknown_token_id"};
     for (size_t i = 0; i < ARRAY_SIZE(u32_keys); i++) {
         kv = gguf_find(&m, u32_keys[i]);

@@ -1,0 +1,342 @@
+/* halobox build RECIPE...|--all: builds engine images with podman from the
+ * recipes, never through a shell. The build's output streams to stderr; the
+ * last line on stdout gives each image's tag and size. */
+#include "util/common.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "recipes.h"
+#include "util/run.h"
+
+extern char **environ;
+
+struct build_opts {
+    bool all;
+    bool dry_run;
+    bool force;
+    const char *base;
+    const char *mirror;
+};
+
+/* Characters that never need quoting in a POSIX shell word. */
+static bool shell_safe(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-", *s))
+            return false;
+    return true;
+}
+
+static void shell_quote(struct strbuf *sb, const char *s)
+{
+    if (shell_safe(s)) {
+        strbuf_addstr(sb, s);
+        return;
+    }
+    strbuf_addch(sb, '\'');
+    for (; *s; s++) {
+        if (*s == '\'')
+            strbuf_addstr(sb, "'\\''");
+        else
+            strbuf_addch(sb, *s);
+    }
+    strbuf_addch(sb, '\'');
+}
+
+static char *podman_path(void)
+{
+    const char *env = getenv("HALOBOX_PODMAN");
+    if (env && *env)
+        return xstrdup(env);
+    return find_in_path("podman");
+}
+
+static bool image_exists(const char *podman, const char *image)
+{
+    const char *argv[] = {podman, "image", "exists", image, NULL};
+    struct strbuf out = STRBUF_INIT;
+    struct hb_error err = HB_ERROR_INIT;
+    bool ok = run_capture(argv, 30000, 4096, &out, &err) == 0;
+    strbuf_release(&out);
+    hb_error_release(&err);
+    return ok;
+}
+
+/* `podman image inspect --format FMT IMAGE`, trimmed; NULL on failure. */
+static char *image_inspect(const char *podman, const char *image, const char *format)
+{
+    const char *argv[] = {podman, "image", "inspect", "--format", format, image, NULL};
+    struct strbuf out = STRBUF_INIT;
+    struct hb_error err = HB_ERROR_INIT;
+    char *ret = NULL;
+    if (run_capture(argv, 30000, 64 * 1024, &out, &err) == 0) {
+        strbuf_rtrim(&out);
+        ret = strbuf_detach(&out);
+    }
+    strbuf_release(&out);
+    hb_error_release(&err);
+    return ret;
+}
+
+/* The base the build starts FROM: --base; for recipes with a local
+ * stand-in (the Debian base `make base` bootstraps), HALOBOX_BASE_IMAGE,
+ * then the stand-in when it exists here; else the recipe's image, which
+ * podman pulls. */
+static const char *resolve_base(const struct recipe *r, const struct build_opts *o,
+                                const char *podman, const char **why)
+{
+    if (o->base) {
+        *why = "--base";
+        return o->base;
+    }
+    if (r->base_local) {
+        const char *env = getenv("HALOBOX_BASE_IMAGE");
+        if (env && *env) {
+            *why = "HALOBOX_BASE_IMAGE";
+            return env;
+        }
+        if (podman && image_exists(podman, r->base_local)) {
+            *why = "made by 'make base'";
+            return r->base_local;
+        }
+    }
+    *why = "the recipe's base";
+    return r->base_image;
+}
+
+static void created_now(char *buf, size_t size)
+{
+    time_t t = time(NULL);
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    if (sde && *sde) {
+        char *end;
+        long long v = strtoll(sde, &end, 10);
+        if (!*end && v >= 0)
+            t = (time_t)v;
+    }
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Runs argv with its stdout sent to our stderr (the build log is progress,
+ * not a result) and stdin from /dev/null; returns its exit status, or -1. */
+static int spawn_wait(char *const argv[], struct hb_error *err)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, STDERR_FILENO, STDOUT_FILENO);
+    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    pid_t pid;
+    int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0)
+        return hb_error_set(err, EXIT_RUNTIME, "cannot run '%s': %s", argv[0], strerror(rc));
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return hb_error_set(err, EXIT_RUNTIME, "waiting for '%s': %s", argv[0],
+                                strerror(errno));
+    if (WIFSIGNALED(status))
+        return hb_error_set(err, EXIT_RUNTIME, "'%s' killed by signal %d", argv[0],
+                            WTERMSIG(status));
+    return WEXITSTATUS(status);
+}
+
+static void human_size(struct strbuf *sb, const char *bytes)
+{
+    char *end;
+    unsigned long long b = strtoull(bytes, &end, 10);
+    if (*end || !*bytes) {
+        strbuf_addf(sb, "size unknown");
+        return;
+    }
+    strbuf_addf(sb, "%.1f MB (%llu bytes)", (double)b / 1e6, b);
+}
+
+/* Prints "TAG SIZE" on stdout: the line a caller or a test reads. */
+static int print_result(const char *podman, const char *tag, const char *what, struct hb_error *err)
+{
+    char *size = image_inspect(podman, tag, "{{.Size}}");
+    struct strbuf line = STRBUF_INIT;
+    strbuf_addf(&line, "%s %s ", what, tag);
+    human_size(&line, size ? size : "");
+    strbuf_addch(&line, '\n');
+    int ret = write_stdout(&line, err);
+    strbuf_release(&line);
+    free(size);
+    return ret;
+}
+
+static int build_one(const struct recipe *r, const struct build_opts *o, const char *podman,
+                     struct hb_error *err)
+{
+    const char *why = NULL;
+    const char *base = resolve_base(r, o, podman, &why);
+    const char *mirror = o->mirror;
+    if (!mirror) {
+        const char *env = getenv("HALOBOX_MIRROR");
+        mirror = env && *env ? env : NULL;
+    }
+    char created[32];
+    created_now(created, sizeof(created));
+    const char *source = getenv("HALOBOX_IMAGE_SOURCE");
+    const char *revision = getenv("HALOBOX_IMAGE_REVISION");
+    struct recipe_build_options bo = {
+        .podman = podman ? podman : "podman",
+        .base = base,
+        .mirror = r->upstream ? NULL : mirror,
+        .created = created,
+        .source = source && *source ? source : NULL,
+        .revision = revision && *revision ? revision : NULL,
+    };
+    struct str_list argv = {0};
+    recipe_build_argv(r, &bo, &argv);
+    char *tag = recipe_image_tag(r);
+    int ret = 0;
+
+    if (o->dry_run) {
+        struct strbuf line = STRBUF_INIT;
+        for (size_t i = 0; i < argv.n; i++) {
+            if (i)
+                strbuf_addch(&line, ' ');
+            shell_quote(&line, argv.v[i]);
+        }
+        strbuf_addch(&line, '\n');
+        ret = write_stdout(&line, err);
+        strbuf_release(&line);
+        goto out;
+    }
+    if (!o->force) {
+        char *have = image_inspect(podman, tag, "{{index .Labels \"halobox.recipe.sha256\"}}");
+        bool current = have && !strcmp(have, r->sha256);
+        free(have);
+        if (current) {
+            fprintf(stderr, "halobox: %s is up to date with recipe %s (--force builds it again)\n",
+                    tag, r->name);
+            ret = print_result(podman, tag, "up-to-date", err);
+            goto out;
+        }
+    }
+    fprintf(stderr, "halobox: building %s from recipe %s, base %s (%s)\n", tag, r->name, base, why);
+    int status = spawn_wait(argv.v, err);
+    if (status < 0) {
+        ret = -1;
+        goto out;
+    }
+    if (status != 0) {
+        ret = hb_error_set(err, EXIT_RUNTIME, "podman build of recipe '%s' failed with status %d",
+                           r->name, status);
+        goto out;
+    }
+    ret = print_result(podman, tag, "built", err);
+out:
+    free(tag);
+    str_list_release(&argv);
+    return ret;
+}
+
+int cmd_build(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"all", no_argument, NULL, 'a'},
+        {"dry-run", no_argument, NULL, 'n'},
+        {"force", no_argument, NULL, 'f'},
+        {"base", required_argument, NULL, 'b'},
+        {"mirror", required_argument, NULL, 'm'},
+        {"help", no_argument, NULL, 'h'},
+        {0},
+    };
+    struct build_opts o = {0};
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":anfb:m:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'a':
+            o.all = true;
+            break;
+        case 'n':
+            o.dry_run = true;
+            break;
+        case 'f':
+            o.force = true;
+            break;
+        case 'b':
+            if (!*optarg)
+                return usage_error("build", "--base needs an image");
+            o.base = optarg;
+            break;
+        case 'm':
+            if (!*optarg)
+                return usage_error("build", "--mirror needs a URL");
+            o.mirror = optarg;
+            break;
+        case 'h':
+            fputs(command_find("build")->usage, stdout);
+            return EXIT_OK;
+        case ':':
+            return usage_error("build", "option '%s' needs a value", argv[optind - 1]);
+        default:
+            return usage_error("build", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (!o.all && optind >= argc)
+        return usage_error("build", "name a recipe, or give --all");
+    if (o.all && optind < argc)
+        return usage_error("build", "--all builds every recipe: name none");
+
+    struct hb_error err = HB_ERROR_INIT;
+    struct strbuf dir = STRBUF_INIT;
+    struct recipe_set set = {0};
+    char *podman = NULL;
+    int rc = EXIT_OK;
+    if (recipes_dir_find(&dir, &err) < 0 || recipes_load_dir(&set, dir.buf, &err) < 0) {
+        rc = report_error(&err);
+        goto out;
+    }
+    /* Every name is checked before anything is built. */
+    for (int i = optind; i < argc; i++)
+        if (!recipes_find(&set, argv[i])) {
+            struct strbuf names = STRBUF_INIT;
+            for (size_t j = 0; j < set.n; j++)
+                strbuf_addf(&names, "%s%s", j ? ", " : "", set.v[j].name);
+            hb_error_set(&err, EXIT_INPUT, "no recipe '%s' in %s (there are: %s)", argv[i], dir.buf,
+                         names.buf);
+            strbuf_release(&names);
+            rc = report_error(&err);
+            goto out;
+        }
+    podman = podman_path();
+    if (!podman && !o.dry_run) {
+        hb_error_set(&err, EXIT_RUNTIME,
+                     "podman not found in PATH: install podman to build "
+                     "images (or see --dry-run)");
+        rc = report_error(&err);
+        goto out;
+    }
+    size_t n = o.all ? set.n : (size_t)(argc - optind);
+    for (size_t i = 0; i < n; i++) {
+        const struct recipe *r = o.all ? &set.v[i] : recipes_find(&set, argv[optind + (int)i]);
+        if (build_one(r, &o, podman, &err) < 0) {
+            rc = report_error(&err);
+            goto out;
+        }
+    }
+out:
+    free(podman);
+    recipes_release(&set);
+    strbuf_release(&dir);
+    hb_error_release(&err);
+    return rc;
+}
