@@ -17,6 +17,19 @@ static const char usage_inspect[] =
 /* Arrays this long or shorter are shown in full (per-layer values). */
 #define SHOW_ARRAY_MAX 64
 
+/* Integers are written digit for digit: cJSON prints numbers through a
+ * double with 15 significant digits, which would change a u64 such as
+ * 2^53 - 1 in the last place. */
+static cJSON *integer_json(bool is_signed, uint64_t u, int64_t i)
+{
+    char buf[32];
+    if (is_signed)
+        snprintf(buf, sizeof(buf), "%lld", (long long)i);
+    else
+        snprintf(buf, sizeof(buf), "%llu", (unsigned long long)u);
+    return cJSON_CreateRaw(buf);
+}
+
 static cJSON *scalar_json(const struct gguf_kv *kv)
 {
     switch (kv->type) {
@@ -24,12 +37,12 @@ static cJSON *scalar_json(const struct gguf_kv *kv)
     case GGUF_TYPE_UINT16:
     case GGUF_TYPE_UINT32:
     case GGUF_TYPE_UINT64:
-        return cJSON_CreateNumber((double)kv->v.u64);
+        return integer_json(false, kv->v.u64, 0);
     case GGUF_TYPE_INT8:
     case GGUF_TYPE_INT16:
     case GGUF_TYPE_INT32:
     case GGUF_TYPE_INT64:
-        return cJSON_CreateNumber((double)kv->v.i64);
+        return integer_json(true, 0, kv->v.i64);
     case GGUF_TYPE_FLOAT32:
         return cJSON_CreateNumber(kv->v.f32);
     case GGUF_TYPE_FLOAT64:

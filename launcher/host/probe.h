@@ -50,6 +50,14 @@ int probe_child_start(struct probe_child *c, const char *what, void (*fn)(int ou
 int probe_child_finish(struct probe_child *c, int timeout_ms, struct strbuf *out,
                        struct strbuf *why);
 
+/* In a child: writes one record (a JSON object on one line) to the parent,
+ * and frees it. */
+struct cJSON;
+void probe_child_emit(int fd, struct cJSON *rec);
+/* Whether dlerror()'s text for `name` says the file does not exist (as
+ * opposed to a library that exists but does not load). */
+bool probe_dl_not_found(const char *name, const char *dlerr);
+
 /* Vulkan (libvulkan.so.1) and HIP (libamdhip64.so) in child processes.
  * finish collects the child's raw output into `out` and applies it; apply
  * does the same for an output kept from an earlier run. Both return true

@@ -4,6 +4,8 @@
  * and the parent only ever reads a bounded amount of text from a pipe. */
 #include "util/common.h"
 
+#include <cjson/cJSON.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -228,4 +230,32 @@ int probe_child_finish(struct probe_child *c, int timeout_ms, struct strbuf *out
         return -1;
     }
     return 0;
+}
+
+void probe_child_emit(int fd, cJSON *rec)
+{
+    char *text = cJSON_PrintUnformatted(rec);
+    cJSON_Delete(rec);
+    if (!text)
+        return;
+    size_t len = strlen(text);
+    text[len] = '\n'; /* the NUL becomes the record's end of line */
+    const char *p = text;
+    len++;
+    while (len) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        p += n;
+        len -= (size_t)n;
+    }
+    cJSON_free(text);
+}
+
+bool probe_dl_not_found(const char *name, const char *dlerr)
+{
+    size_t n = strlen(name);
+    return dlerr && !strncmp(dlerr, name, n) && strstr(dlerr + n, "No such file or directory");
 }

@@ -135,12 +135,6 @@ static const struct hip_sym hip_syms[] = {
     HIP_SYM(GetDeviceProperties, false),
 };
 
-static bool dl_not_found(const char *name, const char *dlerr)
-{
-    size_t n = strlen(name);
-    return !strncmp(dlerr, name, n) && strstr(dlerr + n, "No such file or directory");
-}
-
 static void *hip_try(const char *name, struct strbuf *err)
 {
     void *lib = dlopen(name, RTLD_NOW | RTLD_LOCAL);
@@ -149,7 +143,7 @@ static void *hip_try(const char *name, struct strbuf *err)
     const char *e = dlerror();
     /* Report the first library that exists but will not load (a missing
      * dependency, the wrong architecture): that is what the user must fix. */
-    if (e && !dl_not_found(name, e) && !err->len)
+    if (e && !probe_dl_not_found(name, e) && !err->len)
         strbuf_addf(err, "cannot load %s: %s", name, e);
     return NULL;
 }
@@ -295,38 +289,13 @@ static cJSON *hip_describe_device(const struct hip_api *api, int ordinal, int ru
     return d;
 }
 
-static void write_all(int fd, const char *p, size_t len)
-{
-    while (len) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return;
-        p += n;
-        len -= (size_t)n;
-    }
-}
-
-/* Sends one record (and frees it). */
-static void emit(int fd, cJSON *rec)
-{
-    char *text = cJSON_PrintUnformatted(rec);
-    cJSON_Delete(rec);
-    if (!text)
-        return;
-    write_all(fd, text, strlen(text));
-    write_all(fd, "\n", 1);
-    cJSON_free(text);
-}
-
 static void emit_final(int fd, bool devices_known, const char *error, cJSON *devices)
 {
     cJSON *rec = cJSON_CreateObject();
     cJSON_AddBoolToObject(rec, "devices_known", devices_known);
     json_add_str(rec, "runtime_error", error);
     cJSON_AddItemToObject(rec, "devices", devices ? devices : cJSON_CreateArray());
-    emit(fd, rec);
+    probe_child_emit(fd, rec);
 }
 
 static void hip_child(int fd)
@@ -344,7 +313,7 @@ static void hip_child(int fd)
     if (hip_resolve(lib, path.buf, &api, &err) < 0) {
         cJSON *rec = cJSON_CreateObject();
         json_add_str(rec, "runtime_path", path.buf);
-        emit(fd, rec);
+        probe_child_emit(fd, rec);
         emit_final(fd, false, err.buf, NULL);
         return;
     }
@@ -359,7 +328,7 @@ static void hip_child(int fd)
     cJSON *rec = cJSON_CreateObject();
     json_add_str(rec, "runtime_path", path.buf);
     json_add_str(rec, "runtime_version", version.len ? version.buf : NULL);
-    emit(fd, rec);
+    probe_child_emit(fd, rec);
 
     int count = 0;
     hip_error e = api.GetDeviceCount(&count);

@@ -99,11 +99,6 @@ static int vk_resolve(struct vk_api *api, VkInstance instance, const struct vk_s
 /* dlerror() says "NAME: cannot open shared object file" both when NAME is
  * missing and when one of its dependencies is; only the former (the message
  * names the file we asked for) means "not installed". */
-static bool dl_not_found(const char *name, const char *dlerr)
-{
-    size_t n = strlen(name);
-    return !strncmp(dlerr, name, n) && strstr(dlerr + n, "No such file or directory");
-}
 
 /* Loads the loader and its one dlsym symbol. Returns the handle, or NULL
  * with err filled and *missing telling "not installed" from "broken". */
@@ -119,7 +114,7 @@ static void *vk_load(struct vk_api *api, struct strbuf *err, bool *missing)
             break;
         }
         const char *e = dlerror();
-        if (e && !dl_not_found(vk_sonames[i], e) && *missing) {
+        if (e && !probe_dl_not_found(vk_sonames[i], e) && *missing) {
             *missing = false;
             strbuf_addf(err, "cannot load %s: %s", vk_sonames[i], e);
         }
@@ -355,38 +350,13 @@ static cJSON *vk_describe_device(const struct vk_api *api,
     return d;
 }
 
-static void write_all(int fd, const char *p, size_t len)
-{
-    while (len) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return;
-        p += n;
-        len -= (size_t)n;
-    }
-}
-
-/* Sends one record (and frees it). */
-static void emit(int fd, cJSON *rec)
-{
-    char *text = cJSON_PrintUnformatted(rec);
-    cJSON_Delete(rec);
-    if (!text)
-        return;
-    write_all(fd, text, strlen(text));
-    write_all(fd, "\n", 1);
-    cJSON_free(text);
-}
-
 static void emit_final(int fd, bool devices_known, const char *error, cJSON *devices)
 {
     cJSON *rec = cJSON_CreateObject();
     cJSON_AddBoolToObject(rec, "devices_known", devices_known);
     json_add_str(rec, "error", error);
     cJSON_AddItemToObject(rec, "devices", devices ? devices : cJSON_CreateArray());
-    emit(fd, rec);
+    probe_child_emit(fd, rec);
 }
 
 static void vulkan_child(int fd)
@@ -413,7 +383,7 @@ static void vulkan_child(int fd)
         add_vk_version(&loader, instance_version);
     cJSON *rec = cJSON_CreateObject();
     json_add_str(rec, "loader", loader.len ? loader.buf : NULL);
-    emit(fd, rec);
+    probe_child_emit(fd, rec);
 
     /* Ask for the newest API we use, but never more than the loader has:
      * a 1.0 loader fails vkCreateInstance for any apiVersion above 1.0. */

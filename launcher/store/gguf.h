@@ -101,8 +101,6 @@ const struct gguf_type_info *gguf_tensor_type_at(size_t i);
  * "F16", "MXFP4_MOE"; NULL when unknown. */
 const char *gguf_file_type_name(uint32_t ftype);
 
-/* Checks shared by the reader and the writer. */
-bool gguf_utf8_valid(const char *s, uint64_t len);
 /* A set of names for duplicate checks (holds pointers, not copies). */
 struct gguf_nameset {
     const char **slot;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "store/gguf.h"
+#include "util/text.h"
 #include "util/strbuf.h"
 
 /* Large writes keep a multi-gigabyte model from costing a system call per
@@ -290,7 +291,7 @@ static int begin_kv(struct gguf_writer *w, const char *key, enum gguf_type type,
     size_t len = strlen(key);
     if (len == 0)
         return werr(w, err, "empty key");
-    if (!gguf_utf8_valid(key, len))
+    if (!utf8_valid(key, len))
         return werr(w, err, "key is not valid UTF-8");
     if (!gguf_nameset_add(&w->keys, own(w, key))) {
         free(w->owned[--w->n_owned]);
@@ -342,7 +343,7 @@ int gguf_writer_kv(struct gguf_writer *w, const char *key, const struct gguf_val
 {
     if ((unsigned)v->type >= GGUF_TYPE_COUNT || v->type == GGUF_TYPE_ARRAY)
         return werr(w, err, "key '%s': not a scalar type (%u)", key, v->type);
-    if (v->type == GGUF_TYPE_STRING && !gguf_utf8_valid(v->str, v->str_len))
+    if (v->type == GGUF_TYPE_STRING && !utf8_valid(v->str, v->str_len))
         return werr(w, err, "key '%s': the value is not valid UTF-8", key);
     if (strcmp(key, "general.alignment") == 0) {
         /* ggml refuses any other type, and an alignment that is not a power
@@ -513,7 +514,7 @@ int gguf_writer_tensor(struct gguf_writer *w, const char *name, uint32_t n_dims,
     size_t len = strlen(name);
     if (len >= GGUF_MAX_NAME)
         return werr(w, err, "tensor name '%s' is longer than %d bytes", name, GGUF_MAX_NAME - 1);
-    if (!gguf_utf8_valid(name, len))
+    if (!utf8_valid(name, len))
         return werr(w, err, "tensor name is not valid UTF-8");
     if (n_dims > GGUF_MAX_DIMS)
         return werr(w, err, "tensor '%s' has %u dimensions: ggml allows at most %d", name, n_dims,

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "store/gguf.h"
+#include "util/text.h"
 #include "store/synth.h"
 #include "test.h"
 #include "util/fs.h"
@@ -923,7 +924,7 @@ static void test_bad_metadata(void)
         bb_raw(&b, "x", 1);
         expect_refused(&b, 24, "not valid UTF-8");
     }
-    CHECK(gguf_utf8_valid("\xf0\x9f\x98\x80 \xe2\x96\x81", 8));
+    CHECK(utf8_valid("\xf0\x9f\x98\x80 \xe2\x96\x81", 8));
 
     hdr(&b, 3, 0, 1);
     bb_str(&b, "k");
@@ -1439,7 +1440,7 @@ static int vocab_cb(void *ctx, uint64_t i, const char *s, uint64_t len, struct h
         snprintf(want, sizeof(want), "<0x%02X>", (unsigned)(i - 3));
         v->ok &= strcmp(s, want) == 0;
     }
-    v->ok &= len > 0 && gguf_utf8_valid(s, len) && strlen(s) == len;
+    v->ok &= len > 0 && utf8_valid(s, len) && strlen(s) == len;
     v->copies[i] = xstrdup(s);
     v->ok &= gguf_nameset_add(&v->seen, v->copies[i]);
     v->n++;
