@@ -14,10 +14,12 @@ FUZZ_SECONDS ?= 30
 # `halobox build` reads when it is not run from a checkout.
 DATADIR    ?= $(PREFIX)/share/halobox
 
-# cJSON for all JSON, libcrypto for sha256, libcurl for downloads.
-PKGS     := libcjson libcrypto libcurl
-PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lcjson -lcrypto -lcurl)
+# cJSON for all JSON. libcrypto (sha256) and libcurl (downloads) are loaded
+# at run time by the commands that need them (util/sha256.c,
+# util/curl_dl.c): only libcurl's headers are needed to build.
+PKGS     := libcjson
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) libcurl 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lcjson)
 
 STRICT   := -std=c11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes \
             -Wstrict-prototypes -Wno-format-nonliteral
@@ -78,7 +80,7 @@ format:
 	clang-format -i $(FORMAT_FILES)
 
 format-check:
-	clang-format --dry-run -Werror $(FORMAT_FILES)
+	@clang-format --dry-run -Werror $(FORMAT_FILES)
 
 install: all
 	install -D -m 0755 $(BUILD)/halobox $(DESTDIR)$(PREFIX)/bin/halobox

@@ -24,9 +24,16 @@ int cmd_doctor(int argc, char **argv);
 int cmd_models(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_images(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_ps(int argc, char **argv);
+int cmd_stop(int argc, char **argv);
+int cmd_logs(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_completion(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+extern const char cmd_bench_usage[]; /* cmd_bench.c */
 
 /* Probes this host (the Vulkan and HIP answers from the per-boot cache
  * unless fresh), or reads a saved facts file when path is non-NULL; then

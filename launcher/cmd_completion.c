@@ -28,6 +28,10 @@ int cmd_completion(int argc, char **argv)
                         "    --facts) COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n"
                         "    --workload) COMPREPLY=($(compgen -W 'chat prefill' -- \"$cur\")); "
                         "return ;;\n"
+                        "    --kv-type) COMPREPLY=($(compgen -W 'f16 q8_0 q4_0' -- \"$cur\")); "
+                        "return ;;\n"
+                        "    --generate) COMPREPLY=($(compgen -W 'quadlet kube' -- \"$cur\")); "
+                        "return ;;\n"
                         "    esac\n"
                         "    case ${COMP_WORDS[1]} in\n"
                         "    inspect|doctor) COMPREPLY=($(compgen -W '--json --facts --fresh "
@@ -46,6 +50,16 @@ int cmd_completion(int argc, char **argv)
     hb_error_release(&rerr);
     strbuf_addstr(&out, "' -- \"$cur\")) ;;\n"
                         "    images) COMPREPLY=($(compgen -W '--json --help' -- \"$cur\")) ;;\n"
+                        "    run|serve) COMPREPLY=($(compgen -W '--recipe --ctx --kv-type --env "
+                        "--name --dry-run --force --build --facts --fresh --store --verbose "
+                        "--quiet --port --host --detach --timeout --generate --help' -- "
+                        "\"$cur\")) ;;\n"
+                        "    ps) COMPREPLY=($(compgen -W '--json --help' -- \"$cur\")) ;;\n"
+                        "    stop) COMPREPLY=($(compgen -W '--all --help' -- \"$cur\")) ;;\n"
+                        "    logs) COMPREPLY=($(compgen -W '--follow --help' -- \"$cur\")) ;;\n"
+                        "    bench) COMPREPLY=($(compgen -W 'ls show compare import-log --json "
+                        "--markdown --last --baseline --bandwidth --model --label --gpu-family "
+                        "--help' -- \"$cur\")) ;;\n"
                         "    help) COMPREPLY=($(compgen -W '");
     for (size_t i = 0; i < n_commands; i++)
         strbuf_addf(&out, "%s%s", i ? " " : "", commands[i].name);

@@ -85,6 +85,73 @@ static const char usage_images[] =
     "\n"
     "  --json          print a JSON array (stale is null when the recipe is unknown)\n";
 
+static const char usage_run[] =
+    "usage: halobox run MODEL [PROMPT] [options] [-- ENGINE-ARGS]\n"
+    "\n"
+    "Run a model from the store in the engine image that suits this host. With a\n"
+    "PROMPT, print one completion on stdout (llama-completion) and exit; without\n"
+    "one, chat on the terminal (llama-cli). All layers go to the GPU, flash\n"
+    "attention is on, the context is the largest that fits (up to the model's\n"
+    "trained context), threads are the physical cores. Arguments after -- go to\n"
+    "the engine as they are (e.g. -- -n 64).\n"
+    "\n"
+    "  --recipe R       use this recipe instead of the one chosen for the host\n"
+    "  --ctx N          context in tokens (checked against the memory)\n"
+    "  --kv-type T      KV cache type: f16 (default), q8_0, q4_0\n"
+    "  --env NAME=VALUE set a variable in the engine's environment (repeatable)\n"
+    "  --name NAME      the container's name\n"
+    "  --dry-run        print the podman command, shell-quoted, and start nothing\n"
+    "  --force          start even when the model does not fit or the doctor\n"
+    "                   found an error\n"
+    "  --build          build the image first when it is missing\n"
+    "  --facts FILE     plan for a saved facts file instead of this host\n"
+    "  --fresh          probe Vulkan and HIP again instead of this boot's cache\n"
+    "  --store DIR      the model store (default $HALOBOX_STORE, ...)\n"
+    "  --verbose        show the engine's log\n"
+    "  --quiet          do not print the recipe, its reasons and the notes\n"
+    "\n"
+    "Exit status: 0 ok, 1 the model does not fit or the doctor found an error,\n"
+    "2 usage, 3 bad input (unknown model), 4 the engine or podman failed,\n"
+    "130 interrupted. HALOBOX_PODMAN names the podman program.\n";
+
+static const char usage_serve[] =
+    "usage: halobox serve MODEL [--port N|auto] [--host ADDR] [--name NAME] [--detach]\n"
+    "                     [options] [-- ENGINE-ARGS]\n"
+    "\n"
+    "Serve a model from the store with llama-server, published on 127.0.0.1 (the\n"
+    "API has no authentication), wait until /health says it is ready, and print\n"
+    "the OpenAI-compatible base URL (http://127.0.0.1:PORT/v1). In the foreground\n"
+    "Ctrl-C stops and removes it; with --detach it keeps running ('halobox ps',\n"
+    "'halobox logs NAME', 'halobox stop NAME'). If it fails, nothing is left.\n"
+    "\n"
+    "  --port N|auto    the port (default 8080); auto: the first free from 8080\n"
+    "  --host ADDR      publish on this address instead of 127.0.0.1\n"
+    "  --name NAME      the container's name (default halobox-MODEL-PORT)\n"
+    "  --detach         return once it is ready, leaving it running\n"
+    "  --timeout S      how long to wait for it to load (default 600 s)\n"
+    "  --generate quadlet|kube\n"
+    "                   print a systemd Quadlet .container unit, or a Kubernetes\n"
+    "                   pod for 'podman kube play', for the same plan\n"
+    "  --recipe, --ctx, --kv-type, --env, --dry-run, --force, --build, --facts,\n"
+    "  --fresh, --store, --quiet: as for 'halobox run'\n";
+
+static const char usage_ps[] =
+    "usage: halobox ps [--json]\n"
+    "\n"
+    "List the containers halobox started (running or not): name, model, recipe,\n"
+    "state and the API's URL.\n";
+
+static const char usage_stop[] =
+    "usage: halobox stop NAME...|--all\n"
+    "\n"
+    "Stop and remove halobox containers (by name or ID, see 'halobox ps'); --all\n"
+    "stops every one. Containers halobox did not start are never touched.\n";
+
+static const char usage_logs[] =
+    "usage: halobox logs NAME [-f|--follow]\n"
+    "\n"
+    "Print the engine's log of a halobox container; -f keeps following it.\n";
+
 static const char usage_version[] = "usage: halobox version\n\nPrint halobox's version.\n";
 static const char usage_help[] =
     "usage: halobox help [COMMAND]\n\nShow help for halobox or a command.\n";
@@ -100,6 +167,12 @@ const struct command commands[] = {
     {"models", cmd_models, "the model store: ls, add, inspect, rm, pull, synth, fit", usage_models},
     {"build", cmd_build, "build engine images from recipes with podman", usage_build},
     {"images", cmd_images, "list the engine images and whether they are stale", usage_images},
+    {"run", cmd_run, "run a model: one completion for a prompt, or a chat", usage_run},
+    {"serve", cmd_serve, "serve a model with an OpenAI-compatible API", usage_serve},
+    {"ps", cmd_ps, "list the containers halobox started", usage_ps},
+    {"stop", cmd_stop, "stop and remove halobox containers", usage_stop},
+    {"logs", cmd_logs, "show the engine log of a halobox container", usage_logs},
+    {"bench", cmd_bench, "benchmark results: ls, show, compare, import-log", cmd_bench_usage},
     {"version", cmd_version, "print the version", usage_version},
     {"help", cmd_help, "show help for a command", usage_help},
     {"completion", cmd_completion, "print the shell completion script", usage_completion},

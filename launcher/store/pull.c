@@ -2,7 +2,6 @@
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/file.h>
@@ -13,6 +12,7 @@
 #include "store/gguf.h"
 #include "store/model_summary.h"
 #include "store/pull.h"
+#include "util/curl_dl.h"
 #include "util/strbuf.h"
 
 char *pull_resolve_url(const char *url, struct hb_error *err)
@@ -67,6 +67,7 @@ struct transfer {
     uint64_t offset; /* bytes already in the file before this request */
     uint64_t received;
     long status;
+    const struct curl_api *cu;
     CURL *curl;
     bool body_started;
     char linked_etag[SHA256_HEX_LEN + 1];
@@ -140,7 +141,7 @@ static size_t on_data(char *data, size_t size, size_t n, void *ctx)
     if (!t->body_started) {
         t->body_started = true;
         long status = 0;
-        curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
+        t->cu->easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
         if (status == 200 && t->offset) {
             /* The server ignored the Range and sends the whole file: what
              * we had goes, and the hash starts again. */
@@ -210,7 +211,11 @@ static int hash_existing(int fd, uint64_t len, struct sha256 *h, const char *pat
 
 static int do_transfer(const char *url, struct transfer *t, struct hb_error *err)
 {
-    CURL *curl = curl_easy_init();
+    const struct curl_api *cu = curl_api_get(err);
+    if (!cu)
+        return -1;
+    t->cu = cu;
+    CURL *curl = cu->easy_init();
     if (!curl)
         return hb_error_set(err, EXIT_RUNTIME, "cannot start a download (libcurl)");
     char errbuf[CURL_ERROR_SIZE] = "";
@@ -219,50 +224,50 @@ static int do_transfer(const char *url, struct transfer *t, struct hb_error *err
     if (token && *token && strstr(url, "huggingface.co/")) {
         struct strbuf h = STRBUF_INIT;
         strbuf_addf(&h, "Authorization: Bearer %s", token);
-        headers = curl_slist_append(headers, h.buf);
+        headers = cu->slist_append(headers, h.buf);
         strbuf_release(&h);
     }
     char range[48];
     t->curl = curl;
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 10L);
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
-    curl_easy_setopt(curl, CURLOPT_USERAGENT, "halobox/0.1");
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 30L);
+    cu->easy_setopt(curl, CURLOPT_URL, url);
+    cu->easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+    cu->easy_setopt(curl, CURLOPT_MAXREDIRS, 10L);
+    cu->easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    cu->easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    cu->easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
+    cu->easy_setopt(curl, CURLOPT_USERAGENT, "halobox/0.1");
+    cu->easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+    cu->easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 30L);
     /* A stalled connection (no byte for a minute) is an error, resumable. */
-    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    cu->easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
     const char *stall = getenv("HALOBOX_PULL_STALL_SECONDS");
-    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, stall && atol(stall) > 0 ? atol(stall) : 60L);
-    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(curl, CURLOPT_HEADERDATA, t);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, t);
-    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, t);
-    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    cu->easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, stall && atol(stall) > 0 ? atol(stall) : 60L);
+    cu->easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+    cu->easy_setopt(curl, CURLOPT_HEADERDATA, t);
+    cu->easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
+    cu->easy_setopt(curl, CURLOPT_WRITEDATA, t);
+    cu->easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+    cu->easy_setopt(curl, CURLOPT_XFERINFODATA, t);
+    cu->easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
     if (headers)
-        curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+        cu->easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     if (t->offset) {
         snprintf(range, sizeof(range), "%llu-", (unsigned long long)t->offset);
-        curl_easy_setopt(curl, CURLOPT_RANGE, range);
+        cu->easy_setopt(curl, CURLOPT_RANGE, range);
     }
     t->started = now_seconds();
-    CURLcode rc = curl_easy_perform(curl);
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &t->status);
+    CURLcode rc = cu->easy_perform(curl);
+    cu->easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &t->status);
     int r = 0;
     if (rc == CURLE_WRITE_ERROR && t->write_errno)
         r = hb_error_set(err, EXIT_RUNTIME, "cannot write '%s': %s", t->path,
                          strerror(t->write_errno));
     else if (rc != CURLE_OK)
         r = hb_error_set(err, EXIT_RUNTIME, "download of %s failed: %s%s", url,
-                         errbuf[0] ? errbuf : curl_easy_strerror(rc),
+                         errbuf[0] ? errbuf : cu->easy_strerror(rc),
                          t->offset + t->received ? " (run the same pull again to resume)" : "");
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
+    cu->slist_free_all(headers);
+    cu->easy_cleanup(curl);
     t->curl = NULL;
     return r;
 }

@@ -1,0 +1,41 @@
+/* `halobox bench` and its verbs, sharing one option parser. */
+#ifndef HALOBOX_CMD_BENCH_H
+#define HALOBOX_CMD_BENCH_H
+
+#include "bench/results.h"
+#include "cmd.h"
+
+enum bench_opt {
+    BO_JSON = 1 << 0,
+    BO_MARKDOWN = 1 << 1,
+    BO_BASELINE = 1 << 2,
+    BO_BANDWIDTH = 1 << 3,
+    BO_MODEL = 1 << 4,
+    BO_LAST = 1 << 5,
+    BO_LABEL = 1 << 6,
+    BO_GPU_FAMILY = 1 << 7,
+};
+
+struct bench_options {
+    bool json, markdown;
+    const char *baseline;
+    double bandwidth; /* 0: not given */
+    const char *model;
+    size_t last; /* 0: not given */
+    const char *label;
+    const char *gpu_family;
+    char **args; /* the positional arguments */
+    int n_args;
+};
+
+/* Returns -1 to go on, else the exit code (help printed, or usage error). */
+int bench_parse(const char *verb, const char *usage, unsigned allowed, int argc, char **argv,
+                struct bench_options *o);
+
+/* Opens --model (a store name or a GGUF file). */
+struct gguf_model;
+int bench_open_model(const char *what, struct gguf_model *m, char **sha256, struct hb_error *err);
+
+int cmd_bench_import_log(int argc, char **argv);
+
+#endif
