@@ -1,6 +1,6 @@
 /* halobox bench: benchmark runs kept with their provenance; ls, show,
- * compare (import-log is in cmd_bench_import.c). Running llama-bench in the
- * images (`halobox bench MODEL`) is not here yet. */
+ * compare (import-log is in cmd_bench_import.c, running llama-bench in the
+ * images, `halobox bench MODEL`, in cmd_bench_run.c). */
 #include "util/common.h"
 
 #include <cjson/cJSON.h>
@@ -16,7 +16,8 @@
 #include "util/sha256.h"
 
 const char cmd_bench_usage[] =
-    "usage: halobox bench ls [--json]\n"
+    "usage: halobox bench MODEL [--recipes R1,R2|--all-suitable] [options] [-- ARGS]\n"
+    "       halobox bench ls [--json]\n"
     "       halobox bench show RUN [--json|--markdown]\n"
     "       halobox bench compare RUN...|--last N [--baseline NAME] [--bandwidth GB/s]\n"
     "                             [--model NAME|FILE] [--json|--markdown]\n"
@@ -37,8 +38,8 @@ const char cmd_bench_usage[] =
     "              or its markdown table, e.g. a posted log) as a run; what the log\n"
     "              cannot tell stays null\n"
     "\n"
-    "Running llama-bench in the engine images ('halobox bench MODEL') is not\n"
-    "implemented yet.\n"
+    "'halobox bench MODEL' runs llama-bench in the engine images and keeps the\n"
+    "results as a new run ('halobox bench MODEL --help' for its options).\n"
     "\n"
     "RUN is a run id, the start of one, or the path of a run file.\n"
     "Environment: HALOBOX_BENCH_DIR holds the runs (default\n"
@@ -552,11 +553,7 @@ int cmd_bench(int argc, char **argv)
     for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
         if (!strcmp(verbs[i].verb, argv[1]))
             return verbs[i].run(argc - 1, argv + 1);
-    if (argv[1][0] == '-')
-        return usage_error("bench", "unknown option '%s'", argv[1]);
-    /* Anything else is a model: running llama-bench in the images comes
-     * with the planner (plan.c, podman.c). */
-    return usage_error("bench",
-                       "running benchmarks ('halobox bench MODEL') is not implemented yet; "
-                       "the verbs are ls, show, compare and import-log");
+    /* Anything else is a model (and its options): llama-bench in the
+     * images (cmd_bench_run.c). */
+    return cmd_bench_run(argc, argv);
 }

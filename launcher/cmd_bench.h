@@ -38,4 +38,8 @@ int bench_open_model(const char *what, struct gguf_model *m, char **sha256, stru
 
 int cmd_bench_import_log(int argc, char **argv);
 
+/* `halobox bench MODEL ...` (cmd_bench_run.c): argv[0] is "bench". */
+int cmd_bench_run(int argc, char **argv);
+extern const char cmd_bench_run_usage[];
+
 #endif

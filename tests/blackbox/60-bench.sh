@@ -238,10 +238,11 @@ for args in "" "ls extra" "show" "show a b" "compare" "compare $radv --last 2" \
     [ "$rc" = 2 ] || t_fail "'bench $args': exit status $rc, expected 2"
     assert_clean_stderr
 done
-run "$HALOBOX" bench tiny -p 512
-assert_rc 2
+# a model the store does not have: one line, exit 3
+HALOBOX_STORE="$TMP/empty-store" run "$HALOBOX" bench tiny -p 512
+assert_rc 3
 assert_one_line_error
-assert_contains "$err" "not implemented yet"
+assert_contains "$err" "no model named 'tiny'"
 for verb in "" ls show compare import-log; do
     # shellcheck disable=SC2086
     run "$HALOBOX" bench $verb --help
