@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "util/shell_quote.h"
 #include "recipes.h"
 #include "util/run.h"
 
@@ -25,33 +26,6 @@ struct build_opts {
     const char *base;
     const char *mirror;
 };
-
-/* Characters that never need quoting in a POSIX shell word. */
-static bool shell_safe(const char *s)
-{
-    if (!*s)
-        return false;
-    for (; *s; s++)
-        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-", *s))
-            return false;
-    return true;
-}
-
-static void shell_quote(struct strbuf *sb, const char *s)
-{
-    if (shell_safe(s)) {
-        strbuf_addstr(sb, s);
-        return;
-    }
-    strbuf_addch(sb, '\'');
-    for (; *s; s++) {
-        if (*s == '\'')
-            strbuf_addstr(sb, "'\\''");
-        else
-            strbuf_addch(sb, *s);
-    }
-    strbuf_addch(sb, '\'');
-}
 
 static char *podman_path(void)
 {

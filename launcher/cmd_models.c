@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <sys/stat.h>
 
+#include "util/parse.h"
 #include "cmd_models.h"
 
 static const struct {
@@ -47,19 +48,6 @@ int cmd_models(int argc, char **argv)
             return verbs[i].run(argc - 1, argv + 1);
     fprintf(stderr, "halobox models: unknown verb '%s' (see 'halobox models --help')\n", argv[1]);
     return EXIT_USAGE;
-}
-
-static bool parse_u64(const char *s, uint64_t *out)
-{
-    if (!*s || *s == '-')
-        return false;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || *end)
-        return false;
-    *out = v;
-    return true;
 }
 
 /* Shape flags of `models synth`: their long names, stored as given. */

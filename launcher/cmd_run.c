@@ -13,24 +13,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "util/parse.h"
 #include "cmd_run.h"
 #include "store/fit.h"
 #include "util/fs.h"
 
 /* ---- options --------------------------------------------------------------- */
-
-static bool parse_u64(const char *s, uint64_t *out)
-{
-    if (!*s || *s == '-')
-        return false;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || *end)
-        return false;
-    *out = v;
-    return true;
-}
 
 static bool env_assignment_ok(const char *s)
 {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "podman.h"
+#include "util/shell_quote.h"
 #include "util/curl_dl.h"
 #include "util/run.h"
 
@@ -84,42 +85,6 @@ void podman_run_argv(const struct plan *p, const char *podman, struct str_list *
     str_list_add(argv, p->image);
     for (size_t i = 0; i < p->engine.n; i++)
         str_list_add(argv, p->engine.v[i]);
-}
-
-/* Characters that never need quoting in a POSIX shell word. */
-static bool shell_safe(const char *s)
-{
-    if (!*s)
-        return false;
-    for (; *s; s++)
-        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-", *s))
-            return false;
-    return true;
-}
-
-void shell_quote(struct strbuf *sb, const char *s)
-{
-    if (shell_safe(s)) {
-        strbuf_addstr(sb, s);
-        return;
-    }
-    strbuf_addch(sb, '\'');
-    for (; *s; s++) {
-        if (*s == '\'')
-            strbuf_addstr(sb, "'\\''");
-        else
-            strbuf_addch(sb, *s);
-    }
-    strbuf_addch(sb, '\'');
-}
-
-void shell_quote_argv(struct strbuf *sb, char *const *argv, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            strbuf_addch(sb, ' ');
-        shell_quote(sb, argv[i]);
-    }
 }
 
 /* ---- Quadlet ------------------------------------------------------------- */

@@ -10,6 +10,7 @@
 #include "plan.h"
 #include "recipes.h"
 #include "util/error.h"
+#include "util/shell_quote.h"
 #include "util/strbuf.h"
 
 /* The podman program: $HALOBOX_PODMAN when set (it must then exist), else
@@ -18,11 +19,6 @@ char *podman_find(void);
 
 /* `PODMAN run ...` for the plan, NULL-terminated in argv->v. */
 void podman_run_argv(const struct plan *p, const char *podman, struct str_list *argv);
-
-/* The argv on one line, each word quoted for a POSIX shell only where it
- * needs it (what --dry-run prints; pasting it runs the same command). */
-void shell_quote_argv(struct strbuf *sb, char *const *argv, size_t n);
-void shell_quote(struct strbuf *sb, const char *s);
 
 /* A systemd Quadlet .container unit and a Kubernetes Pod (YAML that
  * `podman kube play` reads) for a serve plan. */
