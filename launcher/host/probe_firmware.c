@@ -39,45 +39,52 @@ static void set_firmware(struct facts_firmware *fw, const char *package, const c
 }
 
 /* Debian ships AMD firmware as firmware-amd-graphics, Ubuntu as
- * linux-firmware (or linux-firmware-amd-graphics in newer releases). */
+ * linux-firmware (or linux-firmware-amd-graphics in newer releases). The
+ * status file is read in one pass: it is most of a megabyte. */
 static bool from_dpkg(struct facts_firmware *fw)
 {
     static const char *const names[] = {"linux-firmware-amd-graphics", "firmware-amd-graphics",
                                         "linux-firmware"};
     struct strbuf status = STRBUF_INIT;
     struct hb_error err = HB_ERROR_INIT;
-    bool found = false;
+    size_t best = ARRAY_SIZE(names);
+    char *best_version = NULL;
     if (sysroot_read("/var/lib/dpkg/status", 256 * 1024 * 1024, &status, &err) < 0)
         goto out;
-    for (size_t i = 0; i < ARRAY_SIZE(names) && !found; i++) {
-        struct strbuf needle = STRBUF_INIT;
-        strbuf_addf(&needle, "Package: %s\n", names[i]);
-        const char *p = status.buf;
-        while ((p = strstr(p, needle.buf))) {
-            if (p != status.buf && p[-1] != '\n') {
-                p += needle.len;
-                continue;
+    for (const char *p = status.buf; p && *p;) {
+        const char *eol = strchr(p, '\n');
+        size_t line_len = eol ? (size_t)(eol - p) : strlen(p);
+        if (line_len > 9 && !strncmp(p, "Package: ", 9)) {
+            const char *name = p + 9;
+            size_t name_len = line_len - 9;
+            size_t which = ARRAY_SIZE(names);
+            for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+                if (strlen(names[i]) == name_len && !strncmp(name, names[i], name_len))
+                    which = i;
+            if (which < best) {
+                /* This stanza's Version and Status, up to its blank line. */
+                const char *end = strstr(p, "\n\n");
+                const char *v = strstr(p, "\nVersion: ");
+                const char *st = strstr(p, "\nStatus: ");
+                bool installed =
+                    st && (!end || st < end) && !strncmp(st + 9, "install ok installed", 20);
+                if (v && (!end || v < end) && installed) {
+                    v += strlen("\nVersion: ");
+                    free(best_version);
+                    best_version = xstrndup(v, strcspn(v, "\n"));
+                    best = which;
+                }
             }
-            const char *end = strstr(p, "\n\n");
-            const char *v = strstr(p, "\nVersion: ");
-            const char *st = strstr(p, "\nStatus: ");
-            bool installed =
-                st && (!end || st < end) && !strncmp(st + 9, "install ok installed", 20);
-            if (v && (!end || v < end) && installed) {
-                v += strlen("\nVersion: ");
-                char *ver = xstrndup(v, strcspn(v, "\n"));
-                set_firmware(fw, names[i], ver);
-                free(ver);
-                found = fw->linux_firmware != NULL;
-            }
-            break;
         }
-        strbuf_release(&needle);
+        p = eol ? eol + 1 : NULL;
     }
+    if (best_version)
+        set_firmware(fw, names[best], best_version);
 out:
+    free(best_version);
     hb_error_release(&err);
     strbuf_release(&status);
-    return found;
+    return fw->linux_firmware != NULL;
 }
 
 /* pacman keeps one directory per installed package: NAME-VERSION-REL. */
