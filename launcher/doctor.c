@@ -18,7 +18,6 @@
 #define TTM_MISMATCH_MIN  (1 * GIB)  /* GTT and TTM further apart than this */
 #define HIP_UNDERCOUNT    0.75       /* HIP below this share of usable memory */
 #define KERNEL_MEMORY_FIX 6016000ULL /* 6.16: gfx1151 memory fixes */
-#define KERNEL_ROCM_FIX   6018004ULL /* 6.18.4: gfx1151 ROCm stability fix */
 #define FIRMWARE_BAD      "20251125"
 
 const char *severity_name(enum severity s)
@@ -70,16 +69,10 @@ bool kernel_version_parse(const char *release, uint64_t *out)
     return true;
 }
 
-static bool is_amd(const struct facts_gpu *g)
-{
-    return (g->vendor_id.known && g->vendor_id.v == PCI_VENDOR_AMD) ||
-           gpu_family_is_apu(g->family) || str_eq(g->family, "amd-dgpu");
-}
-
 static bool any_amd(const struct facts *f)
 {
     for (size_t i = 0; i < f->n_gpus; i++)
-        if (is_amd(&f->gpus[i]))
+        if (facts_gpu_is_amd(&f->gpus[i]))
             return true;
     return false;
 }

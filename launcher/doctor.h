@@ -62,6 +62,10 @@ void recommend(const struct facts *f, enum workload w, const struct verdict *v,
 struct cJSON;
 void verdict_add_json(struct cJSON *root, const struct verdict *v);
 
+/* 6.18.4: the kernel with the gfx1151 ROCm stability fix (in the form
+ * kernel_version_parse gives). */
+#define KERNEL_ROCM_FIX 6018004ULL
+
 /* Kernel version "6.18.4-200.fc43" -> 6.18.4 as a comparable number
  * (major*1000000 + minor*1000 + patch); false when it does not parse. */
 bool kernel_version_parse(const char *release, uint64_t *out);

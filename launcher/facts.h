@@ -161,6 +161,12 @@ void facts_add_group(struct facts_user *u, const char *name);
 const char *facts_param(const struct facts_kernel *k, const char *key);
 const char *facts_env(const struct facts *f, const char *name);
 
+/* An AMD GPU, by PCI vendor or by a family only AMD has. */
+bool facts_gpu_is_amd(const struct facts_gpu *g);
+/* The Vulkan device with the GPU's PCI ids, or NULL. */
+const struct facts_vulkan_device *facts_vulkan_device_for(const struct facts *f,
+                                                          const struct facts_gpu *g);
+
 /* Fills the derived fields (gfx, family, integrated) that are unknown, from
  * the raw ones, the same way for a live host and a saved facts file. */
 void facts_derive(struct facts *f);

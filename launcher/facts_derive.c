@@ -8,9 +8,15 @@
 #include "facts.h"
 #include "gpu_ids.h"
 
-static bool is_amd(const struct facts_gpu *g)
+/* An AMD PCI id (what the id table is keyed by). */
+static bool has_amd_pci_id(const struct facts_gpu *g)
 {
     return g->vendor_id.known && g->vendor_id.v == PCI_VENDOR_AMD;
+}
+
+bool facts_gpu_is_amd(const struct facts_gpu *g)
+{
+    return has_amd_pci_id(g) || gpu_family_is_apu(g->family) || str_eq(g->family, "amd-dgpu");
 }
 
 /* "(RADV GFX1151)" in an older Mesa device name: the target, not a brand. */
@@ -31,8 +37,8 @@ static char *gfx_from_radv_name(const char *name)
     return gfx;
 }
 
-static const struct facts_vulkan_device *matching_vulkan_device(const struct facts *f,
-                                                                const struct facts_gpu *g)
+const struct facts_vulkan_device *facts_vulkan_device_for(const struct facts *f,
+                                                          const struct facts_gpu *g)
 {
     if (!g->vendor_id.known || !g->device_id.known)
         return NULL;
@@ -49,8 +55,7 @@ static size_t count_amd_gpus(const struct facts *f)
 {
     size_t n = 0;
     for (size_t i = 0; i < f->n_gpus; i++)
-        n += is_amd(&f->gpus[i]) || gpu_family_is_apu(f->gpus[i].family) ||
-             str_eq(f->gpus[i].family, "amd-dgpu");
+        n += facts_gpu_is_amd(&f->gpus[i]);
     return n;
 }
 
@@ -65,7 +70,7 @@ static void derive_gfx(const struct facts *f, struct facts_gpu *g)
         return;
     }
     const struct gpu_id *id =
-        is_amd(g) && g->device_id.known ? gpu_id_lookup(g->device_id.v) : NULL;
+        has_amd_pci_id(g) && g->device_id.known ? gpu_id_lookup(g->device_id.v) : NULL;
     if (id) {
         g->gfx = xstrdup(id->gfx);
         return;
@@ -76,11 +81,11 @@ static void derive_gfx(const struct facts *f, struct facts_gpu *g)
     }
     /* With one AMD GPU and one ROCm device, they are the same GPU. */
     if (count_amd_gpus(f) == 1 && f->rocm.n_devices == 1 && f->rocm.devices[0].gfx &&
-        (is_amd(g) || g->family)) {
+        (has_amd_pci_id(g) || g->family)) {
         g->gfx = xstrdup(f->rocm.devices[0].gfx);
         return;
     }
-    const struct facts_vulkan_device *vk = matching_vulkan_device(f, g);
+    const struct facts_vulkan_device *vk = facts_vulkan_device_for(f, g);
     if (vk)
         g->gfx = gfx_from_radv_name(vk->name);
 }
@@ -90,7 +95,7 @@ static void derive_family(struct facts_gpu *g)
     if (g->family)
         return;
     const struct gpu_id *id =
-        is_amd(g) && g->device_id.known ? gpu_id_lookup(g->device_id.v) : NULL;
+        has_amd_pci_id(g) && g->device_id.known ? gpu_id_lookup(g->device_id.v) : NULL;
     if (id) {
         g->family = xstrdup(id->family);
         return;
@@ -101,7 +106,7 @@ static void derive_family(struct facts_gpu *g)
     }
     if (!g->vendor_id.known)
         return;
-    if (is_amd(g)) {
+    if (has_amd_pci_id(g)) {
         /* An AMD id outside the table: the integrated test decides. */
         if (g->integrated != TRI_UNKNOWN)
             g->family = xstrdup(g->integrated == TRI_YES ? "amd-apu" : "amd-dgpu");
@@ -130,7 +135,7 @@ static void derive_integrated(const struct facts *f, struct facts_gpu *g)
     if (g->integrated != TRI_UNKNOWN)
         return;
     const struct gpu_id *id =
-        is_amd(g) && g->device_id.known ? gpu_id_lookup(g->device_id.v) : NULL;
+        has_amd_pci_id(g) && g->device_id.known ? gpu_id_lookup(g->device_id.v) : NULL;
     if (id) {
         g->integrated = tri_from_bool(id->integrated);
         return;
@@ -145,7 +150,7 @@ static void derive_integrated(const struct facts *f, struct facts_gpu *g)
         g->integrated = TRI_NO;
         return;
     }
-    if (is_amd(g)) {
+    if (has_amd_pci_id(g)) {
         g->integrated = integrated_from_memory(g);
         if (g->integrated != TRI_UNKNOWN)
             return;
@@ -156,7 +161,7 @@ static void derive_integrated(const struct facts *f, struct facts_gpu *g)
         g->integrated = TRI_NO;
         return;
     }
-    const struct facts_vulkan_device *vk = matching_vulkan_device(f, g);
+    const struct facts_vulkan_device *vk = facts_vulkan_device_for(f, g);
     if (vk && vk->type)
         g->integrated = !strcmp(vk->type, "integrated") ? TRI_YES
                         : !strcmp(vk->type, "discrete") ? TRI_NO

@@ -7,38 +7,20 @@
 #include "doctor.h"
 #include "gpu_ids.h"
 
-static bool is_amd_gpu(const struct facts_gpu *g)
-{
-    return (g->vendor_id.known && g->vendor_id.v == PCI_VENDOR_AMD) ||
-           gpu_family_is_apu(g->family) || str_eq(g->family, "amd-dgpu");
-}
-
 /* The ROCm device that is this GPU: same gfx, or the only one of each. */
 static const struct facts_rocm_device *rocm_device_for(const struct facts *f, size_t gpu)
 {
     const struct facts_gpu *g = &f->gpus[gpu];
-    if (!is_amd_gpu(g))
+    if (!facts_gpu_is_amd(g))
         return NULL;
     for (size_t i = 0; i < f->rocm.n_devices; i++)
         if (g->gfx && str_eq(f->rocm.devices[i].gfx, g->gfx))
             return &f->rocm.devices[i];
     size_t amd = 0;
     for (size_t i = 0; i < f->n_gpus; i++)
-        amd += is_amd_gpu(&f->gpus[i]);
+        amd += facts_gpu_is_amd(&f->gpus[i]);
     if (amd == 1 && f->rocm.n_devices == 1)
         return &f->rocm.devices[0];
-    return NULL;
-}
-
-static const struct facts_vulkan_device *vulkan_device_for(const struct facts *f, size_t gpu)
-{
-    const struct facts_gpu *g = &f->gpus[gpu];
-    for (size_t i = 0; i < f->vulkan.n_devices; i++) {
-        const struct facts_vulkan_device *d = &f->vulkan.devices[i];
-        if (g->vendor_id.known && g->device_id.known && d->vendor_id.known && d->device_id.known &&
-            d->vendor_id.v == g->vendor_id.v && d->device_id.v == g->device_id.v)
-            return d;
-    }
     return NULL;
 }
 
@@ -87,7 +69,7 @@ static void compute_one(const struct facts *f, size_t index, struct gpu_memory *
         m->limited_by = "hip";
         return;
     }
-    const struct facts_vulkan_device *vk = vulkan_device_for(f, index);
+    const struct facts_vulkan_device *vk = facts_vulkan_device_for(f, &f->gpus[index]);
     if (vk && vk->device_local_bytes.known) {
         m->usable_bytes = vk->device_local_bytes;
         m->limited_by = "vulkan";
@@ -104,7 +86,7 @@ void gpu_memory_compute(const struct facts *f, struct gpu_memory *m)
     for (size_t i = 0; i < f->n_gpus; i++) {
         struct gpu_memory cand;
         compute_one(f, i, &cand);
-        bool amd = is_amd_gpu(&f->gpus[i]);
+        bool amd = facts_gpu_is_amd(&f->gpus[i]);
         bool better = m->gpu < 0 || (amd && !best_amd) ||
                       (amd == best_amd && cand.usable_bytes.known &&
                        (!m->usable_bytes.known || cand.usable_bytes.v > m->usable_bytes.v));

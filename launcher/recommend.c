@@ -10,8 +10,6 @@
 #include "gpu_ids.h"
 #include "util/strbuf.h"
 
-#define KERNEL_ROCM_FIX 6018004ULL
-
 static void reason(struct recommendation *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -24,12 +22,6 @@ static void reason(struct recommendation *r, const char *fmt, ...)
     va_end(ap);
     r->reasons = xrealloc(r->reasons, (r->n_reasons + 1) * sizeof(char *));
     r->reasons[r->n_reasons++] = strbuf_detach(&sb);
-}
-
-static bool is_amd(const struct facts_gpu *g)
-{
-    return (g->vendor_id.known && g->vendor_id.v == PCI_VENDOR_AMD) ||
-           gpu_family_is_apu(g->family) || str_eq(g->family, "amd-dgpu");
 }
 
 /* The recipe whose ROCm build has code for this gfx target. */
@@ -91,7 +83,7 @@ void recommend(const struct facts *f, enum workload w, const struct verdict *v,
         if (str_eq(d->driver, "radv") && !radv)
             radv = d;
     }
-    bool amd = g && is_amd(g);
+    bool amd = g && facts_gpu_is_amd(g);
 
     if (g && !amd && !gpu_vk && f->gpus_known && vk->devices_known) {
         /* e.g. an NVIDIA card without its Vulkan driver */

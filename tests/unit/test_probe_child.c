@@ -13,14 +13,8 @@
 #include <unistd.h>
 
 #include "host/probe.h"
+#include "probe_helpers.h"
 #include "test.h"
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int count_fds(void)
 {
@@ -32,12 +26,6 @@ static int count_fds(void)
         n++;
     closedir(d);
     return n;
-}
-
-static bool no_children_left(void)
-{
-    errno = 0;
-    return waitpid(-1, NULL, WNOHANG) == -1 && errno == ECHILD;
 }
 
 /* Runs fn in a probe child and collects it, checking for leftovers. */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "host/probe.h"
+#include "probe_helpers.h"
 #include "test.h"
 #include "util/run.h"
 
@@ -21,19 +22,6 @@ static void finish_hip(struct probe_child *c, struct facts_rocm *out, int timeou
     struct strbuf raw = STRBUF_INIT;
     probe_hip_finish(c, out, timeout_ms, &raw);
     strbuf_release(&raw);
-}
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static bool no_children_left(void)
-{
-    errno = 0;
-    return waitpid(-1, NULL, WNOHANG) == -1 && errno == ECHILD;
 }
 
 static void probe(struct facts *f, long long *elapsed_ms)
@@ -104,16 +92,6 @@ struct fake_rocm {
     char dir[64];
     struct strbuf lib_dir, so;
 };
-
-static void fixture_path(struct strbuf *sb, const char *rel)
-{
-    /* __FILE__ is tests/unit/<this file> as the Makefile passes it. */
-    const char *slash = strrchr(__FILE__, '/');
-    if (slash)
-        strbuf_add(sb, __FILE__, (size_t)(slash - __FILE__ + 1));
-    strbuf_addstr(sb, "../fixtures/");
-    strbuf_addstr(sb, rel);
-}
 
 static bool fake_rocm_make_dir(struct fake_rocm *fr)
 {
@@ -278,25 +256,11 @@ static void test_broken_rocm_path(void)
     fake_rocm_remove(&fr);
 }
 
-/* The parent's side alone: children that write given text. */
-static const char *child_text;
-static int child_exit;
-
-static void child_writes_text(int fd)
-{
-    size_t len = strlen(child_text);
-    if (write(fd, child_text, len) != (ssize_t)len)
-        _exit(9);
-    if (child_exit)
-        _exit(child_exit);
-}
-
 static void finish_with(const char *text, int exit_code, struct facts_rocm *r)
 {
-    child_text = text;
-    child_exit = exit_code;
+    /* The parent's side alone: a child that writes given text. */
     struct probe_child c;
-    CHECK(probe_child_start(&c, "hip", child_writes_text) == 0);
+    CHECK(start_child_writing(&c, "hip", text, exit_code) == 0);
     finish_hip(&c, r, 5000);
     CHECK(no_children_left());
 }
@@ -374,10 +338,11 @@ static void test_timeout(void)
 {
     cleanup_facts struct facts f;
     facts_init(&f);
-    child_text = "{\"runtime_path\":\"/x/libamdhip64.so\",\"runtime_version\":\"6.4.0\"}\n";
-    child_exit = 0;
     struct probe_child c;
-    CHECK(probe_child_start(&c, "hip", child_writes_text) == 0);
+    CHECK(start_child_writing(&c, "hip",
+                              "{\"runtime_path\":\"/x/libamdhip64.so\",\"runtime_version\":"
+                              "\"6.4.0\"}\n",
+                              0) == 0);
     finish_hip(&c, &f.rocm, 0);
     CHECK(no_children_left());
     CHECK_STR(f.rocm.runtime_error, "probe timed out after 0 ms");

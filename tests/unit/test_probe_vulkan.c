@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "host/probe.h"
+#include "probe_helpers.h"
 #include "test.h"
 #include "util/run.h"
 
@@ -23,19 +24,6 @@ static void finish_vulkan(struct probe_child *c, struct facts_vulkan *out, int t
     struct strbuf raw = STRBUF_INIT;
     probe_vulkan_finish(c, out, timeout_ms, &raw);
     strbuf_release(&raw);
-}
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static bool no_children_left(void)
-{
-    errno = 0;
-    return waitpid(-1, NULL, WNOHANG) == -1 && errno == ECHILD;
 }
 
 /* Environment the loader reads; each test starts from none of it. */
@@ -122,16 +110,6 @@ struct fake_icd {
     char dir[64];
     struct strbuf so, json, marker;
 };
-
-static void fixture_path(struct strbuf *sb, const char *rel)
-{
-    /* __FILE__ is tests/unit/<this file> as the Makefile passes it. */
-    const char *slash = strrchr(__FILE__, '/');
-    if (slash)
-        strbuf_add(sb, __FILE__, (size_t)(slash - __FILE__ + 1));
-    strbuf_addstr(sb, "../fixtures/");
-    strbuf_addstr(sb, rel);
-}
 
 static bool fake_icd_build(struct fake_icd *icd, const char *define)
 {
@@ -240,25 +218,11 @@ static void test_crashing_icd(void)
     CHECK(vk->loader != NULL);
 }
 
-/* The parent's side alone: children that write given text. */
-static const char *child_text;
-static int child_exit;
-
-static void child_writes_text(int fd)
-{
-    size_t len = strlen(child_text);
-    if (write(fd, child_text, len) != (ssize_t)len)
-        _exit(9);
-    if (child_exit)
-        _exit(child_exit);
-}
-
 static void finish_with(const char *text, int exit_code, struct facts_vulkan *vk)
 {
-    child_text = text;
-    child_exit = exit_code;
+    /* The parent's side alone: a child that writes given text. */
     struct probe_child c;
-    CHECK(probe_child_start(&c, "vulkan", child_writes_text) == 0);
+    CHECK(start_child_writing(&c, "vulkan", text, exit_code) == 0);
     finish_vulkan(&c, vk, 5000);
     CHECK(no_children_left());
 }
