@@ -339,30 +339,40 @@ struct brun {
     bool progress;
 };
 
-static char *image_digest(const char *podman, const char *image)
+/* The image's digest (its id where it has no registry digest) and the
+ * recipe digest it was built from (its label), in one inspect: the record
+ * describes the image that ran, not the recipe as it is now. */
+static void image_provenance(const char *podman, const char *image, char **digest,
+                             char **recipe_sha256)
 {
-    const char *args[] = {"image", "inspect", "--format", "{{.Digest}} {{.Id}}", image, NULL};
+    const char *args[] = {
+        "image",    "inspect",
+        "--format", "{{.Digest}} {{.Id}} {{index .Labels \"halobox.recipe.sha256\"}}",
+        image,      NULL};
     struct strbuf out = STRBUF_INIT;
     struct hb_error err = HB_ERROR_INIT;
-    char *digest = NULL;
+    *digest = *recipe_sha256 = NULL;
     if (podman_capture(podman, args, 30000, &out, NULL, &err) == 0) {
-        char *sp = strchr(out.buf, ' ');
-        if (sp) {
-            *sp = '\0';
-            char *id = sp + 1;
-            id[strcspn(id, "\r\n")] = '\0';
-            if (!strncmp(out.buf, "sha256:", 7))
-                digest = xstrdup(out.buf);
-            else if (*id) {
-                struct strbuf d = STRBUF_INIT;
-                strbuf_addf(&d, "%s%s", strncmp(id, "sha256:", 7) ? "sha256:" : "", id);
-                digest = strbuf_detach(&d);
-            }
+        out.buf[strcspn(out.buf, "\r\n")] = '\0';
+        char *id = strchr(out.buf, ' ');
+        char *label = id ? strchr(id + 1, ' ') : NULL;
+        if (id)
+            *id++ = '\0';
+        if (label)
+            *label++ = '\0';
+        if (!strncmp(out.buf, "sha256:", 7))
+            *digest = xstrdup(out.buf);
+        else if (id && *id) {
+            struct strbuf d = STRBUF_INIT;
+            strbuf_addf(&d, "%s%s", strncmp(id, "sha256:", 7) ? "sha256:" : "", id);
+            *digest = strbuf_detach(&d);
         }
+        /* A missing label prints as "<no value>". */
+        if (label && strlen(label) == 64 && strspn(label, "0123456789abcdef") == 64)
+            *recipe_sha256 = xstrdup(label);
     }
     hb_error_release(&err);
     strbuf_release(&out);
-    return digest;
 }
 
 /* The last few non-empty lines of the engine's log, on one line. */
@@ -386,8 +396,8 @@ static void log_end(const char *text, struct strbuf *out)
 }
 
 /* Parses one line of llama-bench's output and keeps its results. */
-static int take_line(struct brun *b, const struct recipe *rc, const struct plan *p,
-                     const char *line, size_t len, size_t lineno, struct hb_error *err)
+static int take_line(struct brun *b, const struct plan *p, const char *line, size_t len,
+                     size_t lineno, struct hb_error *err)
 {
     while (len && (line[len - 1] == '\r' || line[len - 1] == ' '))
         len--;
@@ -407,7 +417,7 @@ static int take_line(struct brun *b, const struct recipe *rc, const struct plan 
             rec.model.filename = xstrdup_or_null(res.v[i].model_filename);
         bench_host_copy(&rec.host, &b->base.host);
         rec.image.recipe = xstrdup(p->recipe);
-        rec.image.recipe_sha256 = rc && rc->sha256[0] ? xstrdup(rc->sha256) : NULL;
+        rec.image.recipe_sha256 = xstrdup_or_null(b->base.image.recipe_sha256);
         rec.image.digest = xstrdup_or_null(b->base.image.digest);
         rec.image.engine_version = xstrdup_or_null(p->engine_version);
         rec.image.engine_commit = xstrdup_or_null(res.v[i].build_commit);
@@ -433,9 +443,9 @@ static int take_line(struct brun *b, const struct recipe *rc, const struct plan 
 static int run_recipe(struct brun *b, struct brun_recipe *br, struct hb_error *err)
 {
     const struct plan *p = &br->l.plan;
-    const struct recipe *rc = recipes_find(&br->l.recipes, p->recipe);
     free(b->base.image.digest);
-    b->base.image.digest = image_digest(b->podman, p->image);
+    free(b->base.image.recipe_sha256);
+    image_provenance(b->podman, p->image, &b->base.image.digest, &b->base.image.recipe_sha256);
     if (!b->o->lo.quiet)
         fprintf(stderr, "halobox: benchmarking %s with recipe %s (%s)\n", p->model, p->recipe,
                 p->image);
@@ -500,8 +510,8 @@ static int run_recipe(struct brun *b, struct brun_recipe *br, struct hb_error *e
             while ((nl = memchr(pending.buf, '\n', pending.len))) {
                 size_t len = (size_t)(nl - pending.buf);
                 lineno++;
-                if (!perr.msg && r == 0 &&
-                    take_line(b, rc, p, pending.buf, len, lineno, &perr) < 0 && !perr.msg)
+                if (!perr.msg && r == 0 && take_line(b, p, pending.buf, len, lineno, &perr) < 0 &&
+                    !perr.msg)
                     hb_error_set(&perr, EXIT_RUNTIME, "cannot keep a result");
                 memmove(pending.buf, nl + 1, pending.len - len - 1);
                 pending.len -= len + 1;

@@ -275,7 +275,8 @@ int cmd_build(int argc, char **argv)
     struct recipe_set set = {0};
     char *podman = NULL;
     int rc = EXIT_OK;
-    if (recipes_dir_find(&dir, &err) < 0 || recipes_load_dir(&set, dir.buf, &err) < 0) {
+    if (recipes_dir_find(&dir, &err) < 0 || recipes_load_dir(&set, dir.buf, &err) < 0 ||
+        recipes_digest_all(&set, &err) < 0) {
         rc = report_error(&err);
         goto out;
     }

@@ -231,8 +231,9 @@ int cmd_images(int argc, char **argv)
      * listed, their state unknown. */
     struct strbuf dir = STRBUF_INIT;
     struct recipe_set set = {0};
-    bool have_recipes =
-        recipes_dir_find(&dir, &err) == 0 && recipes_load_dir(&set, dir.buf, &err) == 0;
+    bool have_recipes = recipes_dir_find(&dir, &err) == 0 &&
+                        recipes_load_dir(&set, dir.buf, &err) == 0 &&
+                        recipes_digest_all(&set, &err) == 0;
     if (!have_recipes) {
         fprintf(stderr, "halobox: warning: %s; staleness unknown\n", err.msg);
         hb_error_release(&err);

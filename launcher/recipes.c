@@ -934,17 +934,38 @@ out:
 
 /* ---- the digest ---------------------------------------------------------- */
 
+/* What read_small_file would say of the file, without reading it. */
+static int check_readable(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) < 0 || access(path, R_OK) < 0)
+        return -1;
+    if (S_ISDIR(st.st_mode)) {
+        errno = EISDIR;
+        return -1;
+    }
+    if (st.st_size > RECIPE_FILE_MAX) {
+        errno = EFBIG;
+        return -1;
+    }
+    return 0;
+}
+
+/* One input of the image: hashed, framed by its path and length, when `h`
+ * is given; only checked to be readable when it is not (at load, where the
+ * digest is not needed but a missing patch must already be an error). */
 static int digest_file(struct sha256 *h, const char *root, const char *rel, bool required,
                        const char *origin, struct hb_error *err)
 {
     struct strbuf path = STRBUF_INIT, text = STRBUF_INIT;
     strbuf_addf(&path, "%s/%s", root, rel);
     int ret = 0;
-    if (read_small_file(path.buf, RECIPE_FILE_MAX, &text) < 0) {
+    int got = h ? read_small_file(path.buf, RECIPE_FILE_MAX, &text) : check_readable(path.buf);
+    if (got < 0) {
         if (required || errno != ENOENT)
             ret = hb_error_set(err, EXIT_INPUT, "%s: cannot read '%s': %s", origin, path.buf,
                                strerror(errno));
-    } else {
+    } else if (h) {
         struct strbuf head = STRBUF_INIT;
         strbuf_addf(&head, "%s\n%zu\n", rel, text.len);
         sha256_update(h, head.buf, head.len);
@@ -956,18 +977,11 @@ static int digest_file(struct sha256 *h, const char *root, const char *rel, bool
     return ret;
 }
 
-/* Everything the image is built from, each file framed by its path and
- * length: the recipe, its Containerfile, the self-test, and for source
- * builds the pin, engine/build, the series and the recipe's patches. */
-static int recipe_digest(struct recipe *r, const char *recipe_text, size_t len,
-                         struct hb_error *err)
+/* Everything the image is built from: the recipe, its Containerfile, the
+ * self-test, and for source builds the pin, engine/build, the series and
+ * the recipe's patches. */
+static int for_each_input(struct sha256 *h, const struct recipe *r, struct hb_error *err)
 {
-    struct sha256 *h = sha256_new();
-    struct strbuf head = STRBUF_INIT;
-    strbuf_addf(&head, "recipe\n%zu\n", len);
-    sha256_update(h, head.buf, head.len);
-    sha256_update(h, recipe_text, len);
-    strbuf_release(&head);
     int ret = digest_file(h, r->root, r->containerfile, true, r->path, err);
     if (ret == 0)
         ret = digest_file(h, r->root, "containers/halobox-selftest", false, r->path, err);
@@ -984,8 +998,42 @@ static int recipe_digest(struct recipe *r, const char *recipe_text, size_t len,
             strbuf_release(&rel);
         }
     }
-    sha256_finish(h, r->sha256);
     return ret;
+}
+
+/* The digest is computed on first use, not at load: hashing means loading
+ * libcrypto and reading every input, which run and serve never need. */
+int recipe_digest(struct recipe *r, struct hb_error *err)
+{
+    if (r->sha256[0])
+        return 0;
+    struct strbuf text = STRBUF_INIT;
+    if (read_small_file(r->path, RECIPE_FILE_MAX, &text) < 0) {
+        int e = errno;
+        strbuf_release(&text);
+        return hb_error_set(err, EXIT_INPUT, "%s: %s", r->path, strerror(e));
+    }
+    struct sha256 *h = sha256_new();
+    struct strbuf head = STRBUF_INIT;
+    strbuf_addf(&head, "recipe\n%zu\n", text.len);
+    sha256_update(h, head.buf, head.len);
+    sha256_update(h, text.buf, text.len);
+    strbuf_release(&head);
+    strbuf_release(&text);
+    int ret = for_each_input(h, r, err);
+    char hex[65];
+    sha256_finish(h, hex);
+    if (ret == 0)
+        memcpy(r->sha256, hex, sizeof(hex));
+    return ret;
+}
+
+int recipes_digest_all(struct recipe_set *set, struct hb_error *err)
+{
+    for (size_t i = 0; i < set->n; i++)
+        if (recipe_digest(&set->v[i], err) < 0)
+            return -1;
+    return 0;
 }
 
 /* The root is the folder that holds the recipes folder. */
@@ -1034,7 +1082,7 @@ int recipe_load(struct recipe *r, const char *path, struct hb_error *err)
         cJSON_Delete(json);
     }
     if (ret == 0)
-        ret = recipe_digest(r, text.buf, text.len, err);
+        ret = for_each_input(NULL, r, err);
     strbuf_release(&text);
     if (ret < 0)
         recipe_release(r);

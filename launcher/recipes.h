@@ -85,8 +85,8 @@ struct recipe {
     struct recipe_suits suits;
     int priority;
     /* sha256 over the recipe and every file it builds from
-     * (recipes/README.md):
-     * the image label halobox.recipe.sha256 */
+     * (recipes/README.md): the image label halobox.recipe.sha256. Empty
+     * until recipe_digest() computes it. */
     char sha256[65];
 };
 
@@ -112,6 +112,11 @@ int recipe_from_json(struct recipe *r, const struct cJSON *json, const char *ori
 /* Reads, validates and digests one recipe file (root: the folder above the
  * file's folder). */
 int recipe_load(struct recipe *r, const char *path, struct hb_error *err);
+
+/* Fills r->sha256 (once). Returns 0, or -1 with err set when an input can
+ * no longer be read. */
+int recipe_digest(struct recipe *r, struct hb_error *err);
+int recipes_digest_all(struct recipe_set *set, struct hb_error *err);
 void recipe_release(struct recipe *r);
 
 /* Every *.json in dir, sorted by name; the first bad one is the error. */
@@ -147,7 +152,8 @@ struct recipe_build_options {
     const char *revision;
 };
 
-/* The podman build argv (NULL-terminated in argv->v) for the recipe. */
+/* The podman build argv (NULL-terminated in argv->v) for the recipe, whose
+ * digest recipe_digest() has computed. */
 void recipe_build_argv(const struct recipe *r, const struct recipe_build_options *o,
                        struct str_list *argv);
 

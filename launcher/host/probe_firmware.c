@@ -1,7 +1,7 @@
 /* The linux-firmware version, from the package manager's own records: one
  * release (20251125) is known to break ROCm on gfx1151. dpkg and pacman are
- * read as files (fast); rpm's database is only reachable through rpm, whose
- * answer is cached until the database changes. */
+ * read as files; rpm's database is only reachable through rpm. The dpkg and
+ * rpm answers are cached until their database changes. */
 #include "util/common.h"
 
 #include <ctype.h>
@@ -11,6 +11,7 @@
 #include "host/probe.h"
 #include "host/sysroot.h"
 #include "util/run.h"
+#include "util/stat_cache.h"
 
 /* The first run of 8 digits that looks like a date (20YYMMDD). */
 static char *date_in(const char *version)
@@ -40,18 +41,15 @@ static void set_firmware(struct facts_firmware *fw, const char *package, const c
 
 /* Debian ships AMD firmware as firmware-amd-graphics, Ubuntu as
  * linux-firmware (or linux-firmware-amd-graphics in newer releases). The
- * status file is read in one pass: it is most of a megabyte. */
-static bool from_dpkg(struct facts_firmware *fw)
+ * status file is most of a megabyte: it is scanned in one pass, and the
+ * answer ("PACKAGE VERSION", or nothing) is remembered until dpkg rewrites
+ * the file, which it does by rename on every change. */
+static void scan_dpkg_status(const char *status, struct strbuf *answer)
 {
     static const char *const names[] = {"linux-firmware-amd-graphics", "firmware-amd-graphics",
                                         "linux-firmware"};
-    struct strbuf status = STRBUF_INIT;
-    struct hb_error err = HB_ERROR_INIT;
     size_t best = ARRAY_SIZE(names);
-    char *best_version = NULL;
-    if (sysroot_read("/var/lib/dpkg/status", 256 * 1024 * 1024, &status, &err) < 0)
-        goto out;
-    for (const char *p = status.buf; p && *p;) {
+    for (const char *p = status; p && *p;) {
         const char *eol = strchr(p, '\n');
         size_t line_len = eol ? (size_t)(eol - p) : strlen(p);
         if (line_len > 9 && !strncmp(p, "Package: ", 9)) {
@@ -70,20 +68,38 @@ static bool from_dpkg(struct facts_firmware *fw)
                     st && (!end || st < end) && !strncmp(st + 9, "install ok installed", 20);
                 if (v && (!end || v < end) && installed) {
                     v += strlen("\nVersion: ");
-                    free(best_version);
-                    best_version = xstrndup(v, strcspn(v, "\n"));
+                    strbuf_reset(answer);
+                    strbuf_addf(answer, "%s %.*s", names[which], (int)strcspn(v, "\n"), v);
                     best = which;
                 }
             }
         }
         p = eol ? eol + 1 : NULL;
     }
-    if (best_version)
-        set_firmware(fw, names[best], best_version);
-out:
-    free(best_version);
-    hb_error_release(&err);
-    strbuf_release(&status);
+}
+
+static bool from_dpkg(struct facts_firmware *fw)
+{
+    struct strbuf path = STRBUF_INIT, answer = STRBUF_INIT;
+    sysroot_path(&path, "/var/lib/dpkg/status");
+    if (!stat_cache_get("dpkg-firmware", path.buf, "firmware", &answer)) {
+        struct strbuf status = STRBUF_INIT;
+        struct hb_error err = HB_ERROR_INIT;
+        if (sysroot_read("/var/lib/dpkg/status", 256 * 1024 * 1024, &status, &err) == 0) {
+            scan_dpkg_status(status.buf, &answer);
+            stat_cache_put("dpkg-firmware", path.buf, "firmware", answer.buf, answer.len);
+        }
+        hb_error_release(&err);
+        strbuf_release(&status);
+    }
+    const char *sp = strchr(answer.buf, ' ');
+    if (sp) {
+        char *package = xstrndup(answer.buf, (size_t)(sp - answer.buf));
+        set_firmware(fw, package, sp + 1);
+        free(package);
+    }
+    strbuf_release(&path);
+    strbuf_release(&answer);
     return fw->linux_firmware != NULL;
 }
 

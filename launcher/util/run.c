@@ -12,6 +12,7 @@
 
 #include "run.h"
 #include "util/fs.h"
+#include "util/stat_cache.h"
 
 extern char **environ;
 
@@ -110,58 +111,31 @@ char *find_in_path(const char *name)
     return NULL;
 }
 
-/* The cache line: "<inode> <size> <mtime sec> <mtime nsec> <argv...>\n" then
- * the output. The argv is part of the key so one key file may serve several
- * commands. */
-static void cache_key(struct strbuf *key, const char *const argv[], const struct stat *st)
+/* One cache file per program name and arguments; the argv is also the tag,
+ * so a clash of file names can only miss, never answer wrongly. */
+static void cache_name(struct strbuf *name, struct strbuf *tag, const char *const argv[])
 {
-    strbuf_addf(key, "%llu %llu %lld %ld", (unsigned long long)st->st_ino,
-                (unsigned long long)st->st_size, (long long)st->st_mtim.tv_sec,
-                st->st_mtim.tv_nsec);
-    for (size_t i = 0; argv[i]; i++)
-        strbuf_addf(key, " %s", argv[i]);
-    strbuf_addch(key, '\n');
-}
-
-static void cache_file(struct strbuf *path, const char *const argv[])
-{
-    /* One file per program name; the key line inside says which run. */
     const char *base = strrchr(argv[0], '/');
     base = base ? base + 1 : argv[0];
-    if (cache_dir(path) < 0)
-        return;
-    strbuf_addf(path, "/cmd-%s", base);
+    strbuf_addf(name, "cmd-%s", base);
     for (size_t i = 1; argv[i]; i++)
-        strbuf_addf(path, "%s%s", i == 1 ? "-" : "", argv[i][0] == '-' ? argv[i] + 1 : argv[i]);
+        strbuf_addf(name, "%s%s", i == 1 ? "-" : "", argv[i][0] == '-' ? argv[i] + 1 : argv[i]);
+    for (size_t i = 0; argv[i]; i++)
+        strbuf_addf(tag, "%s%s", i ? " " : "", argv[i]);
 }
 
 int run_capture_cached(const char *const argv[], const char *key_path, int timeout_ms,
                        struct strbuf *out, struct hb_error *err)
 {
-    struct stat st;
-    if (!key_path || stat(key_path, &st) < 0)
-        return run_capture(argv, timeout_ms, 64 * 1024, out, err);
-    struct strbuf key = STRBUF_INIT, file = STRBUF_INIT, cached = STRBUF_INIT;
-    cache_key(&key, argv, &st);
-    cache_file(&file, argv);
-    int ret;
-    if (file.len && read_small_file(file.buf, 64 * 1024, &cached) == 0 && cached.len >= key.len &&
-        !memcmp(cached.buf, key.buf, key.len)) {
-        strbuf_reset(out);
-        strbuf_add(out, cached.buf + key.len, cached.len - key.len);
-        ret = 0;
-    } else {
+    struct strbuf name = STRBUF_INIT, tag = STRBUF_INIT;
+    cache_name(&name, &tag, argv);
+    int ret = 0;
+    if (!stat_cache_get(name.buf, key_path, tag.buf, out)) {
         ret = run_capture(argv, timeout_ms, 64 * 1024, out, err);
-        if (ret == 0 && file.len) {
-            strbuf_reset(&cached);
-            strbuf_add(&cached, key.buf, key.len);
-            strbuf_add(&cached, out->buf, out->len);
-            /* A cache that cannot be written only costs time next run. */
-            write_file_atomic(file.buf, cached.buf, cached.len, 0644);
-        }
+        if (ret == 0)
+            stat_cache_put(name.buf, key_path, tag.buf, out->buf, out->len);
     }
-    strbuf_release(&key);
-    strbuf_release(&file);
-    strbuf_release(&cached);
+    strbuf_release(&name);
+    strbuf_release(&tag);
     return ret;
 }

@@ -164,6 +164,36 @@ else
     t_end
 fi
 
+t_begin "the image missing with --build: built from the recipe, then run"
+if [ "$PODMAN_OK" != yes ]; then
+    t_notrun "$PODMAN_OK"
+elif ! ensure_image cpu >/dev/null; then
+    t_notrun "$IMAGE_ERR"
+else
+    # The same recipes copy: its cpu image is missing, --build makes it
+    # (podman's layer cache makes this quick once the real cpu image exists),
+    # labelled from the copy, and the prompt is answered from it.
+    missing=localhost/halobox/cpu:b0-missing
+    podman rmi -f "$missing" >/dev/null 2>&1
+    mirror_env=()
+    [ ${#MIRROR_ARGS[@]} -eq 2 ] && mirror_env=(HALOBOX_MIRROR="${MIRROR_ARGS[1]}")
+    run env HALOBOX_RECIPES_DIR="$TMP/r/recipes" "${mirror_env[@]}" "$HALOBOX" run "$M" "Hello" \
+        --recipe cpu --build -- -n 4 --seed 1
+    assert_rc 0
+    assert_contains "$err" "building $missing (--build)"
+    [ -n "$(printf '%s' "$out" | tr -d '[:space:]')" ] || t_fail "no completion printed"
+    label=$(podman image inspect --format '{{index .Labels "halobox.engine.version"}}' "$missing" 2>&1)
+    [ "$label" = b0-missing ] || t_fail "built image labelled '$label', not b0-missing"
+    # Built once: the next --build finds it and starts at once.
+    run env HALOBOX_RECIPES_DIR="$TMP/r/recipes" "$HALOBOX" run "$M" "Hello" -q --recipe cpu \
+        --build -- -n 2 --seed 1
+    assert_rc 0
+    assert_not_contains "$err" "building"
+    podman rmi -f "$missing" >/dev/null 2>&1
+    assert_none_left
+    t_end
+fi
+
 t_begin "serve (cpu): detached on an auto port, completions, chat, ps, logs, port in use, stop"
 if [ "$PODMAN_OK" != yes ]; then
     t_notrun "$PODMAN_OK"

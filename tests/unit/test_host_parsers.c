@@ -6,6 +6,11 @@
 #include "gpu_ids.h"
 #include "host/probe.h"
 #include "test.h"
+#include "util/fs.h"
+
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void cmdline_of(struct facts *f, const char *s)
 {
@@ -136,6 +141,92 @@ static void test_gfx_names(void)
     CHECK(!gfx_name_from_target_version(111600, b, sizeof(b))); /* minor 16 > 0xf */
 }
 
+/* The linux-firmware fact from dpkg's status file is remembered until the
+ * file changes: a rewrite (dpkg renames a new file into place) gives the
+ * new version; a damaged cache entry is a miss, not a wrong answer. The
+ * stanzas follow Debian's format: the highest-ranked AMD firmware package
+ * wins, and only when installed. */
+static void firmware_of(struct facts *f, const char *root, const char *status)
+{
+    struct strbuf path = STRBUF_INIT;
+    strbuf_addf(&path, "%s/var/lib/dpkg/status", root);
+    if (status)
+        CHECK(write_file_atomic(path.buf, status, strlen(status), 0644) == 0);
+    strbuf_release(&path);
+    facts_release(f);
+    facts_init(f);
+    probe_firmware(f);
+}
+
+static void test_firmware_from_dpkg_cached(void)
+{
+    char root[] = "/tmp/halobox-sysroot-XXXXXX";
+    CHECK(mkdtemp(root) != NULL);
+    struct strbuf dir = STRBUF_INIT, cache = STRBUF_INIT;
+    strbuf_addf(&dir, "%s/var/lib/dpkg", root);
+    CHECK(mkdir_p(dir.buf, 0755) == 0);
+    strbuf_addf(&cache, "%s/cache", root);
+    char *old_root = getenv("HALOBOX_SYSROOT") ? xstrdup(getenv("HALOBOX_SYSROOT")) : NULL;
+    char *old_cache = getenv("XDG_CACHE_HOME") ? xstrdup(getenv("XDG_CACHE_HOME")) : NULL;
+    setenv("HALOBOX_SYSROOT", root, 1);
+    setenv("XDG_CACHE_HOME", cache.buf, 1);
+
+    struct facts f;
+    facts_init(&f);
+    firmware_of(&f, root,
+                "Package: linux-firmware\nStatus: install ok installed\nVersion: "
+                "20240318.git3b128b60-0ubuntu2\n\n"
+                "Package: firmware-amd-graphics\nStatus: deinstall ok config-files\n"
+                "Version: 20230210-5\n\n");
+    CHECK_STR(f.firmware.linux_firmware, "20240318");
+    CHECK_STR(f.firmware.package, "linux-firmware 20240318.git3b128b60-0ubuntu2");
+    firmware_of(&f, root, NULL); /* from the cache */
+    CHECK_STR(f.firmware.linux_firmware, "20240318");
+    firmware_of(&f, root,
+                "Package: firmware-amd-graphics\nStatus: install ok installed\n"
+                "Version: 20251125-1\n\nPackage: linux-firmware\nStatus: install ok "
+                "installed\nVersion: 20240318.git3b128b60-0ubuntu2\n\n");
+    CHECK_STR(f.firmware.linux_firmware, "20251125");
+    CHECK_STR(f.firmware.package, "firmware-amd-graphics 20251125-1");
+    struct strbuf entry = STRBUF_INIT;
+    strbuf_addf(&entry, "%s/halobox/dpkg-firmware", cache.buf);
+    CHECK(access(entry.buf, R_OK) == 0);
+    CHECK(write_file_atomic(entry.buf, "junk", 4, 0600) == 0);
+    firmware_of(&f, root, NULL);
+    CHECK_STR(f.firmware.linux_firmware, "20251125");
+    firmware_of(&f, root, "Package: adduser\nStatus: install ok installed\nVersion: 3.137\n");
+    CHECK(f.firmware.linux_firmware == NULL);
+    facts_release(&f);
+
+    if (old_root)
+        setenv("HALOBOX_SYSROOT", old_root, 1);
+    else
+        unsetenv("HALOBOX_SYSROOT");
+    if (old_cache)
+        setenv("XDG_CACHE_HOME", old_cache, 1);
+    else
+        unsetenv("XDG_CACHE_HOME");
+    free(old_root);
+    free(old_cache);
+    unlink(entry.buf);
+    strbuf_reset(&dir);
+    strbuf_addf(&dir, "%s/halobox", cache.buf);
+    rmdir(dir.buf);
+    rmdir(cache.buf);
+    strbuf_reset(&dir);
+    strbuf_addf(&dir, "%s/var/lib/dpkg/status", root);
+    unlink(dir.buf);
+    static const char *const dirs[] = {"/var/lib/dpkg", "/var/lib", "/var", ""};
+    for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+        strbuf_reset(&dir);
+        strbuf_addf(&dir, "%s%s", root, dirs[i]);
+        rmdir(dir.buf);
+    }
+    strbuf_release(&dir);
+    strbuf_release(&cache);
+    strbuf_release(&entry);
+}
+
 int main(void)
 {
     RUN(test_cmdline_basic);
@@ -145,5 +236,6 @@ int main(void)
     RUN(test_meminfo);
     RUN(test_os_release);
     RUN(test_gfx_names);
+    RUN(test_firmware_from_dpkg_cached);
     return test_summary();
 }

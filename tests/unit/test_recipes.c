@@ -9,6 +9,10 @@
 #include "facts.h"
 #include "recipes.h"
 #include "test.h"
+#include "util/fs.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 static struct recipe_set repo;
 
@@ -23,10 +27,14 @@ static void test_repository_recipes_load(void)
     static const char *const names[] = {"cpu", "rocm-debian", "rocm-gfx1151", "vulkan-radv",
                                         "vulkan-upstream"};
     CHECK_U64(repo.n, ARRAY_SIZE(names));
+    /* The digest is left for the commands that need it. */
     for (size_t i = 0; i < ARRAY_SIZE(names) && i < repo.n; i++) {
         CHECK_STR(repo.v[i].name, names[i]);
-        CHECK(strlen(repo.v[i].sha256) == 64);
+        CHECK(repo.v[i].sha256[0] == '\0');
     }
+    CHECK(recipes_digest_all(&repo, &err) == 0);
+    for (size_t i = 0; i < repo.n; i++)
+        CHECK(strlen(repo.v[i].sha256) == 64 && strspn(repo.v[i].sha256, "0123456789abcdef") == 64);
     const struct recipe *vk = recipes_find(&repo, "vulkan-radv");
     const struct recipe *rocm = recipes_find(&repo, "rocm-gfx1151");
     const struct recipe *deb = recipes_find(&repo, "rocm-debian");
@@ -323,6 +331,76 @@ static void test_load_errors(void)
     hb_error_release(&err);
 }
 
+static void write_text(const char *dir, const char *rel, const char *text)
+{
+    struct strbuf p = STRBUF_INIT;
+    strbuf_addf(&p, "%s/%s", dir, rel);
+    CHECK(write_file_atomic(p.buf, text, strlen(text), 0644) == 0);
+    strbuf_release(&p);
+}
+
+/* The digest covers the recipe's inputs: a changed Containerfile changes
+ * it; an input removed after the load is an error naming it when the
+ * digest is asked for; a missing one is an error at load already. */
+static void test_digest_follows_inputs(void)
+{
+    char dir[] = "/tmp/halobox-recipes-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    struct strbuf sub = STRBUF_INIT, text = STRBUF_INIT, path = STRBUF_INIT;
+    for (size_t i = 0; i < 2; i++) {
+        strbuf_reset(&sub);
+        strbuf_addf(&sub, "%s/%s", dir, i ? "containers" : "recipes");
+        CHECK(mkdir(sub.buf, 0755) == 0);
+    }
+    CHECK(read_small_file("recipes/cpu.json", 1 << 20, &text) == 0);
+    write_text(dir, "recipes/cpu.json", text.buf);
+    write_text(dir, "containers/debian.Containerfile", "FROM scratch\n");
+    strbuf_addf(&path, "%s/recipes/cpu.json", dir);
+
+    struct recipe r;
+    struct hb_error err = HB_ERROR_INIT;
+    char first[65] = "";
+    if (recipe_load(&r, path.buf, &err) == 0) {
+        CHECK(recipe_digest(&r, &err) == 0);
+        memcpy(first, r.sha256, sizeof(first));
+        recipe_release(&r);
+    } else
+        test_fail(__FILE__, __LINE__, "copy does not load: %s", err.msg);
+    write_text(dir, "containers/debian.Containerfile", "FROM scratch\nRUN true\n");
+    if (recipe_load(&r, path.buf, &err) == 0) {
+        CHECK(recipe_digest(&r, &err) == 0);
+        CHECK(strlen(first) == 64 && strcmp(first, r.sha256) != 0);
+        strbuf_reset(&sub);
+        strbuf_addf(&sub, "%s/containers/debian.Containerfile", dir);
+        CHECK(unlink(sub.buf) == 0);
+        char again[65];
+        memcpy(again, r.sha256, sizeof(again));
+        CHECK(recipe_digest(&r, &err) == 0); /* computed once */
+        CHECK_STR(r.sha256, again);
+        r.sha256[0] = '\0';
+        CHECK(recipe_digest(&r, &err) < 0);
+        CHECK(err.msg && strstr(err.msg, "debian.Containerfile") &&
+              strstr(err.msg, "No such file"));
+        CHECK_U64(err.exit_code, EXIT_INPUT);
+        hb_error_release(&err);
+        recipe_release(&r);
+    }
+    CHECK(recipe_load(&r, path.buf, &err) < 0);
+    CHECK(err.msg && strstr(err.msg, "containerfile: 'containers/debian.Containerfile' does not "
+                                     "exist"));
+    hb_error_release(&err);
+    unlink(path.buf);
+    for (size_t i = 0; i < 2; i++) {
+        strbuf_reset(&sub);
+        strbuf_addf(&sub, "%s/%s", dir, i ? "containers" : "recipes");
+        rmdir(sub.buf);
+    }
+    rmdir(dir);
+    strbuf_release(&sub);
+    strbuf_release(&text);
+    strbuf_release(&path);
+}
+
 static void test_engine_pin(void)
 {
     struct engine_pin pin;
@@ -519,6 +597,7 @@ int main(void)
     RUN(test_bad_values);
     RUN(test_upstream_checks);
     RUN(test_load_errors);
+    RUN(test_digest_follows_inputs);
     RUN(test_engine_pin);
     RUN(test_select_strix_halo);
     RUN(test_select_kfd);
