@@ -365,6 +365,43 @@ assert_contains "$dry" " $exec_line"
 assert_not_contains "$unit" "--privileged"
 t_end
 
+# podman 4.3 here has no Quadlet generator: Debian sid's podman (5.x) in a
+# test-only image reads the unit with `quadlet -dryrun`, as systemd would at
+# daemon-reload, and prints the service it makes of it.
+QUADLET=localhost/halobox-test/quadlet:1
+t_begin "serve --generate quadlet: podman's own Quadlet generator accepts the unit"
+if [ "$PODMAN_OK" != yes ]; then
+    t_notrun "$PODMAN_OK"
+elif ! podman image exists "$QUADLET" &&
+    ! podman build -q -t "$QUADLET" --build-arg MIRROR="${MIRROR_ARGS[1]:-http://deb.debian.org/debian}" \
+        -f - "$TMP" >"$TMP/build.log" 2>&1 <<'CF'; then
+FROM localhost/debian:sid
+ARG MIRROR
+RUN printf 'deb %s sid main\n' "$MIRROR" >/etc/apt/sources.list && rm -f /etc/apt/sources.list.d/* && \
+    apt-get -o Acquire::Check-Valid-Until=false update -qq && \
+    apt-get install -y -qq --no-install-recommends podman >/dev/null && rm -rf /var/lib/apt/lists/*
+CF
+    t_notrun "the Quadlet image did not build: $(tail -n 3 "$TMP/build.log")"
+else
+    mkdir -p "$TMP/units"
+    printf '%s\n' "$unit" >"$TMP/units/halobox-$M-8124.container"
+    podman run --rm -v "$TMP/units:/units:ro" -e QUADLET_UNIT_DIRS=/units "$QUADLET" \
+        /usr/libexec/podman/quadlet -dryrun >"$TMP/q.out" 2>"$TMP/q.err" ||
+        t_fail "quadlet rejected the unit: $(tail -n 3 "$TMP/q.err")"
+    grep -i -E 'unsupported|error|warn' "$TMP/q.err" && t_fail "quadlet complained: $(cat "$TMP/q.err")"
+    start=$(sed -n 's/^ExecStart=//p' "$TMP/q.out")
+    for want in "--name halobox-$M-8124" "--cap-drop all" "--security-opt=no-new-privileges" \
+        "-v $STORE_REAL:/models:ro" "--publish 127.0.0.1:8124:8124" "--env GGML_VK_VISIBLE_DEVICES=0" \
+        "--label halobox.model=$M" "--pull=never"; do
+        assert_contains "$start" " $want "
+    done
+    # The service runs the image with the dry run's engine argv, word for word.
+    image=$(printf '%s\n' "$unit" | sed -n 's/^Image=//p')
+    assert_contains "$start" " $image $exec_line"
+    assert_not_contains "$start" "--privileged"
+    t_end
+fi
+
 t_begin "serve --generate kube: podman kube play runs it, kube down removes it"
 if [ "$PODMAN_OK" != yes ]; then
     t_notrun "$PODMAN_OK"
