@@ -265,7 +265,11 @@ static void check_kernel_firmware(const struct facts *f, enum distro_family d, s
         return;
     uint64_t ver;
     if (kernel_version_parse(f->kernel.release, &ver) && ver < KERNEL_ROCM_FIX) {
-        const char *fix = d == DISTRO_FEDORA   ? "sudo dnf upgrade --refresh kernel, then reboot"
+        /* On an image-based host the kernel comes with the image. */
+        const char *fix = d == DISTRO_FEDORA ? "sudo dnf upgrade --refresh kernel, then reboot"
+                          : d == DISTRO_FEDORA_ATOMIC
+                              ? "sudo rpm-ostree upgrade (the kernel comes with the image), then "
+                                "reboot"
                           : d == DISTRO_DEBIAN ? "install a 6.18.4 or newer kernel (Debian: from "
                                                  "backports; Ubuntu: the HWE or OEM kernel), "
                                                  "then reboot"
@@ -283,6 +287,9 @@ static void check_kernel_firmware(const struct facts *f, enum distro_family d, s
     if (str_eq(f->firmware.linux_firmware, FIRMWARE_BAD)) {
         char *fix = d == DISTRO_FEDORA
                         ? xstrdup("sudo dnf upgrade --refresh 'linux-firmware*' amd-gpu-firmware, "
+                                  "then reboot")
+                    : d == DISTRO_FEDORA_ATOMIC
+                        ? xstrdup("sudo rpm-ostree upgrade (the firmware comes with the image), "
                                   "then reboot")
                     : d == DISTRO_DEBIAN
                         ? xstrdup("sudo apt update && sudo apt install --only-upgrade "
@@ -330,7 +337,10 @@ static void check_vulkan(const struct facts *f, enum distro_family d, struct ver
     }
     if (amdvlk)
         add(v, "vulkan-amdvlk", SEV_WARN,
-            xstrdup(d == DISTRO_FEDORA   ? "sudo dnf remove amdvlk (or export AMD_VULKAN_ICD=RADV)"
+            xstrdup(d == DISTRO_FEDORA ? "sudo dnf remove amdvlk (or export AMD_VULKAN_ICD=RADV)"
+                    : d == DISTRO_FEDORA_ATOMIC
+                        ? "sudo rpm-ostree uninstall amdvlk, then reboot (or export "
+                          "AMD_VULKAN_ICD=RADV)"
                     : d == DISTRO_DEBIAN ? "sudo apt remove amdvlk (or export AMD_VULKAN_ICD=RADV)"
                                          : "uninstall AMDVLK (or export AMD_VULKAN_ICD=RADV)"),
             "AMDVLK is an active Vulkan driver: it is discontinued, slower at prefill than RADV "

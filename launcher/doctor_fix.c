@@ -25,7 +25,7 @@ enum distro_family distro_family_of(const struct facts_os *os)
                                          "elementary", "zorin",  "kali",      "raspbian"};
     for (size_t i = 0; i < ARRAY_SIZE(fedora); i++)
         if (str_eq(os->id, fedora[i]) || word_in(os->id_like, fedora[i]))
-            return DISTRO_FEDORA;
+            return os->image_based == TRI_YES ? DISTRO_FEDORA_ATOMIC : DISTRO_FEDORA;
     for (size_t i = 0; i < ARRAY_SIZE(debian); i++)
         if (str_eq(os->id, debian[i]) || word_in(os->id_like, debian[i]))
             return DISTRO_DEBIAN;
@@ -85,6 +85,17 @@ char *fix_kernel_args(enum distro_family d, const char *const *remove, const cha
         }
         strbuf_addstr(&sb, ", then reboot");
         break;
+    case DISTRO_FEDORA_ATOMIC:
+        /* Deletions first, so that a changed value is a delete and an
+         * append; a bare key deletes the argument when it has one value,
+         * and -if-present keeps the command safe to run twice. */
+        strbuf_addstr(&sb, "sudo rpm-ostree kargs");
+        for (size_t i = 0; i < n_remove; i++)
+            strbuf_addf(&sb, " --delete-if-present=%s", remove[i]);
+        for (size_t i = 0; i < n_add; i++)
+            strbuf_addf(&sb, " --append-if-missing=%s", add[i]);
+        strbuf_addstr(&sb, ", then reboot");
+        break;
     case DISTRO_DEBIAN:
         strbuf_addstr(&sb, "sudo sed -i");
         for (size_t i = 0; i < n_remove; i++) {
@@ -131,6 +142,10 @@ char *fix_install(enum distro_family d, const char *fedora_pkgs, const char *deb
     switch (d) {
     case DISTRO_FEDORA:
         strbuf_addf(&sb, "sudo dnf install %s", fedora_pkgs);
+        break;
+    case DISTRO_FEDORA_ATOMIC:
+        /* Layered onto the image; it takes effect after a reboot. */
+        strbuf_addf(&sb, "sudo rpm-ostree install %s, then reboot", fedora_pkgs);
         break;
     case DISTRO_DEBIAN:
         strbuf_addf(&sb, "sudo apt install %s", debian_pkgs);

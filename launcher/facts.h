@@ -22,6 +22,10 @@ struct facts_os {
     char *id_like; /* space-separated, as in os-release */
     char *version_id;
     char *pretty_name;
+    /* Booted from an OSTree image (Fedora Silverblue/Kinoite, Bazzite,
+     * Bluefin...): /etc/default/grub and grubby do not apply there; kernel
+     * arguments and packages go through rpm-ostree. */
+    tri image_based;
 };
 
 struct facts_kernel {

@@ -15,6 +15,7 @@ static void add_os(cJSON *root, const struct facts_os *os)
     json_add_str(o, "id", os->id);
     json_add_str(o, "version_id", os->version_id);
     json_add_str(o, "pretty_name", os->pretty_name);
+    json_add_tri(o, "image_based", os->image_based);
     json_add_str(o, "id_like", os->id_like);
 }
 
@@ -201,6 +202,7 @@ static int read_os(const struct json_reader *top, const cJSON *root, struct fact
     TRY(json_get_str(&r, o, "id_like", &os->id_like));
     TRY(json_get_str(&r, o, "version_id", &os->version_id));
     TRY(json_get_str(&r, o, "pretty_name", &os->pretty_name));
+    TRY(json_get_tri(&r, o, "image_based", &os->image_based));
     return 0;
 }
 

@@ -57,6 +57,9 @@ void probe_os(struct facts *f)
     f->os.id_like = os_release_get(sb.buf, "ID_LIKE");
     f->os.version_id = os_release_get(sb.buf, "VERSION_ID");
     f->os.pretty_name = os_release_get(sb.buf, "PRETTY_NAME");
+    /* ostree-prepare-root leaves this marker on every OSTree-booted system;
+     * it is what rpm-ostree itself checks. */
+    f->os.image_based = tri_from_bool(sysroot_exists("/run/ostree-booted"));
 out:
     hb_error_release(&err);
     strbuf_release(&sb);

@@ -153,6 +153,40 @@ static void test_findings_5595(void)
     facts_release(&f);
 }
 
+/* The same host as an image-based Fedora (as `inspect --json` writes it):
+ * every fix goes through rpm-ostree, none through grubby or dnf. */
+static void test_findings_image_based_fedora(void)
+{
+    cJSON *root = cJSON_Parse(ubuntu_5595);
+    cJSON *os = cJSON_CreateObject();
+    cJSON_AddStringToObject(os, "id", "bazzite");
+    cJSON_AddStringToObject(os, "id_like", "fedora");
+    cJSON_AddBoolToObject(os, "image_based", true);
+    cJSON_ReplaceItemInObject(root, "os", os);
+    char *json = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    struct facts f;
+    facts_from(&f, json);
+    free(json);
+    CHECK(f.os.image_based == TRI_YES);
+    struct verdict v;
+    doctor_evaluate(&f, WORKLOAD_CHAT, &v);
+    const struct finding *fi = verdict_find(&v, "iommu-on");
+    CHECK(fi && str_starts_with(fi->fix, "sudo rpm-ostree kargs ") &&
+          strstr(fi->fix, "--append-if-missing=amd_iommu=off"));
+    fi = verdict_find(&v, "gtt-default");
+    CHECK(fi && strstr(fi->fix, "--append-if-missing=ttm.pages_limit=31457280"));
+    fi = verdict_find(&v, "kernel-old");
+    CHECK(fi && strstr(fi->fix, "rpm-ostree upgrade"));
+    for (size_t i = 0; i < v.n_findings; i++) {
+        const struct finding *x = &v.findings[i];
+        if (x->fix && (strstr(x->fix, "grubby") || strstr(x->fix, "dnf ")))
+            test_fail(__FILE__, __LINE__, "%s: %s", x->id, x->fix);
+    }
+    verdict_release(&v);
+    facts_release(&f);
+}
+
 static void test_iommu_rules(void)
 {
     struct facts f;
@@ -219,8 +253,13 @@ static void test_kernel_param_knowledge(void)
 
 static void test_fixes_per_distro(void)
 {
+    /* Bazzite's os-release; only the OSTree marker makes it image-based. */
     struct facts_os os = {.id = "bazzite", .id_like = "fedora"};
     CHECK(distro_family_of(&os) == DISTRO_FEDORA);
+    os.image_based = TRI_YES;
+    CHECK(distro_family_of(&os) == DISTRO_FEDORA_ATOMIC);
+    struct facts_os ostree_deb = {.id = "debian", .image_based = TRI_YES};
+    CHECK(distro_family_of(&ostree_deb) == DISTRO_DEBIAN);
     struct facts_os deb = {.id = "pop", .id_like = "ubuntu debian"};
     CHECK(distro_family_of(&deb) == DISTRO_DEBIAN);
     struct facts_os arch = {.id = "arch"};
@@ -230,6 +269,13 @@ static void test_fixes_per_distro(void)
     char *fix = fix_kernel_args(DISTRO_FEDORA, rm, add);
     CHECK_STR(fix, "sudo grubby --update-kernel=ALL --remove-args='amdgpu.gtt_size' "
                    "--args='ttm.pages_limit=31457280', then reboot");
+    free(fix);
+    fix = fix_kernel_args(DISTRO_FEDORA_ATOMIC, rm, add);
+    CHECK_STR(fix, "sudo rpm-ostree kargs --delete-if-present=amdgpu.gtt_size "
+                   "--append-if-missing=ttm.pages_limit=31457280, then reboot");
+    free(fix);
+    fix = fix_install(DISTRO_FEDORA_ATOMIC, "podman", "podman", "podman");
+    CHECK_STR(fix, "sudo rpm-ostree install podman, then reboot");
     free(fix);
     fix = fix_kernel_args(DISTRO_DEBIAN, rm, add);
     CHECK(strstr(fix, "amdgpu\\.gtt_size") && strstr(fix, "&ttm.pages_limit=31457280 ") &&
@@ -377,6 +423,7 @@ int main(void)
     RUN(test_gpu_memory_apu);
     RUN(test_gpu_memory_fallbacks);
     RUN(test_findings_5595);
+    RUN(test_findings_image_based_fedora);
     RUN(test_iommu_rules);
     RUN(test_kernel_param_knowledge);
     RUN(test_fixes_per_distro);

@@ -227,6 +227,53 @@ static void test_firmware_from_dpkg_cached(void)
     strbuf_release(&entry);
 }
 
+/* The OSTree marker makes an os image-based; its absence, not. */
+static void test_os_image_based(void)
+{
+    char root[] = "/tmp/halobox-sysroot-XXXXXX";
+    CHECK(mkdtemp(root) != NULL);
+    struct strbuf p = STRBUF_INIT;
+    strbuf_addf(&p, "%s/etc", root);
+    CHECK(mkdir_p(p.buf, 0755) == 0);
+    strbuf_addstr(&p, "/os-release");
+    /* Bazzite's os-release names Fedora as its relative. */
+    static const char os_release[] = "NAME=\"Bazzite\"\nID=bazzite\nID_LIKE=\"fedora\"\n";
+    CHECK(write_file_atomic(p.buf, os_release, strlen(os_release), 0644) == 0);
+    char *old_root = getenv("HALOBOX_SYSROOT") ? xstrdup(getenv("HALOBOX_SYSROOT")) : NULL;
+    setenv("HALOBOX_SYSROOT", root, 1);
+    struct facts f;
+    facts_init(&f);
+    probe_os(&f);
+    CHECK_STR(f.os.id, "bazzite");
+    CHECK(f.os.image_based == TRI_NO);
+    facts_release(&f);
+    struct strbuf marker = STRBUF_INIT;
+    strbuf_addf(&marker, "%s/run", root);
+    CHECK(mkdir_p(marker.buf, 0755) == 0);
+    strbuf_addstr(&marker, "/ostree-booted");
+    CHECK(write_file_atomic(marker.buf, "", 0, 0644) == 0);
+    facts_init(&f);
+    probe_os(&f);
+    CHECK(f.os.image_based == TRI_YES);
+    facts_release(&f);
+    if (old_root)
+        setenv("HALOBOX_SYSROOT", old_root, 1);
+    else
+        unsetenv("HALOBOX_SYSROOT");
+    free(old_root);
+    unlink(marker.buf);
+    unlink(p.buf);
+    strbuf_reset(&p);
+    strbuf_addf(&p, "%s/run", root);
+    rmdir(p.buf);
+    strbuf_reset(&p);
+    strbuf_addf(&p, "%s/etc", root);
+    rmdir(p.buf);
+    rmdir(root);
+    strbuf_release(&p);
+    strbuf_release(&marker);
+}
+
 int main(void)
 {
     RUN(test_cmdline_basic);
@@ -237,5 +284,6 @@ int main(void)
     RUN(test_os_release);
     RUN(test_gfx_names);
     RUN(test_firmware_from_dpkg_cached);
+    RUN(test_os_image_based);
     return test_summary();
 }
