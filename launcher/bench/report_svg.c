@@ -146,7 +146,7 @@ static void y_axis(struct strbuf *out, double left, double width, const struct s
     strbuf_release(&label);
 }
 
-/* The two axis lines, drawn after the data so that they stay on top. */
+/* The two axis lines. */
 static void axes(struct strbuf *out, double left, double width)
 {
     strbuf_addf(out,
@@ -221,6 +221,9 @@ void svg_line_chart(struct strbuf *out, const struct svg_line_chart *c)
     text(out, SVG_PLOT_LEFT + SVG_PLOT_WIDTH / 2.0, PLOT_BOTTOM + 38, "middle", "xlabel",
          c->x_label);
 
+    /* Axes under the data here: a dot at the first depth sits on the y
+     * axis and must stay whole. */
+    axes(out, SVG_PLOT_LEFT, SVG_PLOT_WIDTH);
     for (size_t i = 0; i < c->n_series; i++) {
         const struct svg_series *se = &c->series[i];
         strbuf_addf(out, "<g class=\"series\" data-series=\"%zu\">\n", i);
@@ -250,7 +253,6 @@ void svg_line_chart(struct strbuf *out, const struct svg_line_chart *c)
         strbuf_addstr(out, "</g>\n");
     }
 #undef X_OF
-    axes(out, SVG_PLOT_LEFT, SVG_PLOT_WIDTH);
 
     const char **labels = xcalloc(c->n_series + 1, sizeof(*labels));
     const char **cols = xcalloc(c->n_series + 1, sizeof(*cols));
