@@ -21,6 +21,7 @@ const char cmd_bench_usage[] =
     "       halobox bench show RUN [--json|--markdown]\n"
     "       halobox bench compare RUN...|--last N [--baseline NAME] [--bandwidth GB/s]\n"
     "                             [--model NAME|FILE] [--json|--markdown]\n"
+    "       halobox bench report RUN...|--last N -o FILE\n"
     "       halobox bench import-log FILE [--label NAME] [--gpu-family FAMILY]\n"
     "                             [--model NAME|FILE]\n"
     "\n"
@@ -34,6 +35,8 @@ const char cmd_bench_usage[] =
     "  compare     configurations x tests (pp512, tg128, per depth), the ratio to a\n"
     "              baseline, and token generation as a share of the memory-bandwidth\n"
     "              limit (active weight bytes per token x t/s / peak bandwidth)\n"
+    "  report      one self-contained HTML page: tokens/s against context depth\n"
+    "              and pp512/tg128 bars as SVG charts, the results, the provenance\n"
     "  import-log  keep llama-bench output from another machine (-o json, -o jsonl\n"
     "              or its markdown table, e.g. a posted log) as a run; what the log\n"
     "              cannot tell stays null\n"
@@ -509,7 +512,6 @@ int bench_load_selected(const struct bench_options *o, struct bench_runs *runs,
     }
     return 0;
 }
-
 
 static int bench_compare(int argc, char **argv)
 {

@@ -60,8 +60,8 @@ void report_depth_chart(const struct compare_table *t, enum bench_kind kind, str
         }
     struct strbuf sb = STRBUF_INIT;
     if (!n_depths) {
-        strbuf_addf(&sb, "No %s (%s) results in these runs: no %s chart.", kind_word(kind),
-                    prefix, kind_word(kind));
+        strbuf_addf(&sb, "No %s (%s) results in these runs: no %s chart.", kind_word(kind), prefix,
+                    kind_word(kind));
         no_chart(out, sb.buf);
     } else if (n_depths == 1) {
         strbuf_addf(&sb,
@@ -170,8 +170,8 @@ void report_bar_chart(const struct compare_table *t, struct strbuf *out)
             groups[k][g] = t->cols[cols[k][g]].name;
             for (size_t i = 0; i < t->n_rows; i++) {
                 const struct compare_cell *c = &t->rows[i].cells[cols[k][g]];
-                values[k][g * t->n_rows + i] = (struct svg_point){.present = c->present,
-                                                                  .y = c->mean};
+                values[k][g * t->n_rows + i] =
+                    (struct svg_point){.present = c->present, .y = c->mean};
             }
         }
         struct strbuf title = STRBUF_INIT;

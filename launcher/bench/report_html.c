@@ -144,8 +144,7 @@ static bool host_known(const struct bench_host *h)
     return h->kernel || h->gpu_family || h->gpu_name || h->vulkan_driver || h->n_params;
 }
 
-static void host_cell(const struct bench_host *h, const struct bench_result *r,
-                      struct strbuf *out)
+static void host_cell(const struct bench_host *h, const struct bench_result *r, struct strbuf *out)
 {
     field(out, "kernel", h->kernel, false);
     strbuf_addstr(out, "parameters: ");

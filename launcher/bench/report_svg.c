@@ -59,12 +59,7 @@ struct svg_scale svg_nice_scale(double max, int ticks)
     while (mag * 10 <= raw)
         mag *= 10;
     double norm = raw / mag;
-    double step = (norm <= 1     ? 1
-                   : norm <= 2   ? 2
-                   : norm <= 2.5 ? 2.5
-                   : norm <= 5   ? 5
-                                 : 10) *
-                  mag;
+    double step = (norm <= 1 ? 1 : norm <= 2 ? 2 : norm <= 2.5 ? 2.5 : norm <= 5 ? 5 : 10) * mag;
     /* A hair of tolerance: 600 with a step of 100 tops out at 600, not 700. */
     double n = (double)(long long)(max / step - 1e-9);
     double top = (n * step < max - 1e-9 * max ? n + 1 : n) * step;
@@ -158,8 +153,7 @@ static void axes(struct strbuf *out, double left, double width)
                 PLOT_BOTTOM);
 }
 
-static void legend(struct strbuf *out, const char *const *labels, const char *const *cols,
-                   size_t n)
+static void legend(struct strbuf *out, const char *const *labels, const char *const *cols, size_t n)
 {
     strbuf_addstr(out, "<g class=\"legend\">\n");
     for (size_t i = 0; i < n; i++) {
@@ -236,8 +230,9 @@ void svg_line_chart(struct strbuf *out, const struct svg_line_chart *c)
             while (end < c->n_x && se->points[end].present)
                 end++;
             if (end - j > 1) {
-                strbuf_addf(out, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"3\" "
-                                 "stroke-linejoin=\"round\" points=\"",
+                strbuf_addf(out,
+                            "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"3\" "
+                            "stroke-linejoin=\"round\" points=\"",
                             se->colour);
                 for (size_t k = j; k < end; k++)
                     strbuf_addf(out, "%s%.1f,%.1f", k > j ? " " : "", X_OF(c->x[k]),
