@@ -123,7 +123,8 @@ assert_contains "$err" "cannot write the report '$TMP/adir'"
 run "$HALOBOX" bench report "$radv" -o "$TMP/nodir/r.html"
 assert_rc 4
 assert_one_line_error
-[ -z "$(ls -A "$TMP" | grep '\.tmp\.')" ] || t_fail "temporary files left: $(ls "$TMP")"
+left=$(find "$TMP" -maxdepth 1 -name '*.tmp.*')
+[ -z "$left" ] || t_fail "temporary files left: $left"
 run "$HALOBOX" bench report --help
 assert_rc 0
 assert_contains "$out" "usage: halobox bench report RUN...|--last N -o FILE"
@@ -144,7 +145,6 @@ done
 # namespaces that root in a container does not get: --no-sandbox, for this
 # test page only.
 shot() {
-    set -- "$1" "$2"
     nosandbox=""
     [ "$(id -u)" = 0 ] && nosandbox=--no-sandbox
     # shellcheck disable=SC2086
