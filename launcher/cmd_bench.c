@@ -21,6 +21,7 @@ const char cmd_bench_usage[] =
     "       halobox bench show RUN [--json|--markdown]\n"
     "       halobox bench compare RUN...|--last N [--baseline NAME] [--bandwidth GB/s]\n"
     "                             [--model NAME|FILE] [--json|--markdown]\n"
+    "       halobox bench report RUN...|--last N -o FILE\n"
     "       halobox bench import-log FILE [--label NAME] [--gpu-family FAMILY]\n"
     "                             [--model NAME|FILE]\n"
     "\n"
@@ -34,6 +35,8 @@ const char cmd_bench_usage[] =
     "  compare     configurations x tests (pp512, tg128, per depth), the ratio to a\n"
     "              baseline, and token generation as a share of the memory-bandwidth\n"
     "              limit (active weight bytes per token x t/s / peak bandwidth)\n"
+    "  report      one self-contained HTML page: tokens/s against context depth\n"
+    "              and pp512/tg128 bars as SVG charts, the results, the provenance\n"
     "  import-log  keep llama-bench output from another machine (-o json, -o jsonl\n"
     "              or its markdown table, e.g. a posted log) as a run; what the log\n"
     "              cannot tell stays null\n"
@@ -103,6 +106,7 @@ int bench_parse(const char *verb, const char *usage, unsigned allowed, int argc,
         {BO_LAST, {"last", required_argument, NULL, 'l'}},
         {BO_LABEL, {"label", required_argument, NULL, 'L'}},
         {BO_GPU_FAMILY, {"gpu-family", required_argument, NULL, 'g'}},
+        {BO_OUTPUT, {"output", required_argument, NULL, 'o'}},
     };
     struct option opts[ARRAY_SIZE(all) + 2];
     size_t n = 0;
@@ -119,7 +123,8 @@ int bench_parse(const char *verb, const char *usage, unsigned allowed, int argc,
     char *end;
     optind = 1;
     opterr = 0;
-    while (ret < 0 && (c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+    const char *shortopts = allowed & BO_OUTPUT ? ":ho:" : ":h";
+    while (ret < 0 && (c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
         switch (c) {
         case 'j':
             o->json = true;
@@ -150,6 +155,9 @@ int bench_parse(const char *verb, const char *usage, unsigned allowed, int argc,
             break;
         case 'g':
             o->gpu_family = optarg;
+            break;
+        case 'o':
+            o->output = optarg;
             break;
         case 'h':
             fputs(usage, stdout);
@@ -463,6 +471,48 @@ static int bench_show(int argc, char **argv)
 
 /* ---- compare --------------------------------------------------------------- */
 
+int bench_selection_usage(const char *cmd, const struct bench_options *o)
+{
+    if (!o->n_args && !o->last)
+        return usage_error(cmd, "which runs? name them, or --last N");
+    if (o->n_args && o->last)
+        return usage_error(cmd, "name runs or give --last N, not both");
+    return -1;
+}
+
+int bench_load_selected(const struct bench_options *o, struct bench_runs *runs,
+                        struct hb_error *err)
+{
+    memset(runs, 0, sizeof(*runs));
+    if (o->last) {
+        struct strbuf dir = STRBUF_INIT, warnings = STRBUF_INIT;
+        int r = bench_dir(&dir, err);
+        if (r == 0)
+            r = bench_runs_load(dir.buf, runs, &warnings, err);
+        if (r == 0) {
+            print_warnings(&warnings);
+            if (!runs->n)
+                r = hb_error_set(err, EXIT_INPUT, "no benchmark runs in %s", dir.buf);
+            /* Keep the newest N. */
+            size_t drop = runs->n > o->last ? runs->n - o->last : 0;
+            for (size_t i = 0; i < drop; i++)
+                bench_run_release(&runs->v[i]);
+            memmove(runs->v, runs->v + drop, (runs->n - drop) * sizeof(*runs->v));
+            runs->n -= drop;
+        }
+        strbuf_release(&dir);
+        strbuf_release(&warnings);
+        return r;
+    }
+    runs->v = xcalloc((size_t)o->n_args + 1, sizeof(*runs->v));
+    for (int i = 0; i < o->n_args; i++) {
+        if (load_named(o->args[i], &runs->v[runs->n], err) < 0)
+            return -1;
+        runs->n++;
+    }
+    return 0;
+}
+
 static int bench_compare(int argc, char **argv)
 {
     struct bench_options o;
@@ -471,12 +521,10 @@ static int bench_compare(int argc, char **argv)
                          argc, argv, &o);
     if (rc >= 0)
         return rc;
-    if (!o.n_args && !o.last)
-        return usage_error("bench compare", "which runs? name them, or --last N");
-    if (o.n_args && o.last)
-        return usage_error("bench compare", "name runs or give --last N, not both");
+    if ((rc = bench_selection_usage("bench compare", &o)) >= 0)
+        return rc;
     struct hb_error err = HB_ERROR_INIT;
-    struct strbuf out = STRBUF_INIT, dir = STRBUF_INIT;
+    struct strbuf out = STRBUF_INIT;
     struct bench_runs runs = {0};
     struct compare_options co = {.baseline = o.baseline, .bandwidth_gbps = o.bandwidth};
     if (o.model) {
@@ -487,33 +535,13 @@ static int bench_compare(int argc, char **argv)
         bench_weight_bytes(&m, &total, &co.active_bytes);
         gguf_close(&m);
     }
-    if (o.last) {
-        struct strbuf warnings = STRBUF_INIT;
-        if (bench_dir(&dir, &err) == 0 && bench_runs_load(dir.buf, &runs, &warnings, &err) == 0) {
-            print_warnings(&warnings);
-            if (!runs.n)
-                hb_error_set(&err, EXIT_INPUT, "no benchmark runs in %s", dir.buf);
-            /* Keep the newest N. */
-            size_t drop = runs.n > o.last ? runs.n - o.last : 0;
-            for (size_t i = 0; i < drop; i++)
-                bench_run_release(&runs.v[i]);
-            memmove(runs.v, runs.v + drop, (runs.n - drop) * sizeof(*runs.v));
-            runs.n -= drop;
-        }
-        strbuf_release(&warnings);
-    } else {
-        runs.v = xcalloc((size_t)o.n_args, sizeof(*runs.v));
-        for (int i = 0; i < o.n_args && !err.msg; i++)
-            if (load_named(o.args[i], &runs.v[runs.n], &err) == 0)
-                runs.n++;
-    }
+    bench_load_selected(&o, &runs, &err);
     struct compare_table t;
     if (!err.msg && compare_build(&t, runs.v, runs.n, &co, &err) == 0) {
         if (o.json) {
             cJSON *json = compare_to_json(&t);
             compare_release(&t);
             bench_runs_release(&runs);
-            strbuf_release(&dir);
             strbuf_release(&out);
             return finish_json(json, &err);
         }
@@ -524,7 +552,6 @@ static int bench_compare(int argc, char **argv)
         compare_release(&t);
     }
     bench_runs_release(&runs);
-    strbuf_release(&dir);
     return finish(&out, &err);
 }
 
@@ -537,6 +564,7 @@ static const struct {
     {"ls", bench_ls},
     {"show", bench_show},
     {"compare", bench_compare},
+    {"report", cmd_bench_report},
     {"import-log", cmd_bench_import_log},
 };
 

@@ -14,6 +14,7 @@ enum bench_opt {
     BO_LAST = 1 << 5,
     BO_LABEL = 1 << 6,
     BO_GPU_FAMILY = 1 << 7,
+    BO_OUTPUT = 1 << 8, /* -o FILE */
 };
 
 struct bench_options {
@@ -24,6 +25,7 @@ struct bench_options {
     size_t last; /* 0: not given */
     const char *label;
     const char *gpu_family;
+    const char *output;
     char **args; /* the positional arguments */
     int n_args;
 };
@@ -36,7 +38,16 @@ int bench_parse(const char *verb, const char *usage, unsigned allowed, int argc,
 struct gguf_model;
 int bench_open_model(const char *what, struct gguf_model *m, char **sha256, struct hb_error *err);
 
+/* The runs a verb works on: those named (o->args) or the newest o->last.
+ * bench_selection_usage checks that exactly one of the two was given
+ * (returns -1 when so, else the usage error's exit code). */
+int bench_selection_usage(const char *cmd, const struct bench_options *o);
+int bench_load_selected(const struct bench_options *o, struct bench_runs *runs,
+                        struct hb_error *err);
+
 int cmd_bench_import_log(int argc, char **argv);
+/* `halobox bench report` (cmd_bench_report.c). */
+int cmd_bench_report(int argc, char **argv);
 
 /* `halobox bench MODEL ...` (cmd_bench_run.c): argv[0] is "bench". */
 int cmd_bench_run(int argc, char **argv);

@@ -73,6 +73,18 @@ else
     assert_rc 0
     assert_contains "$out" "cpu complete"
     assert_contains "$out" "vulkan-radv complete"
+    # The report's provenance is the run's: the images' digests and recipe
+    # hashes as recorded, the model's sha256.
+    run "$HALOBOX" bench report "$run_id" -o "$TMP/report.html"
+    assert_rc 0
+    page=$(cat "$TMP/report.html")
+    for field in digest recipe_sha256; do
+        for v in $(jq -r "select(.type == \"result\") | .image.$field" "$f" | sort -u); do
+            assert_contains "$page" "<code>$v</code>"
+        done
+    done
+    assert_contains "$page" "sha256: <code>$SHA</code>"
+    assert_eq "$(grep -c '^<svg ' "$TMP/report.html")" 1 "charts (one depth: the bars only)"
     t_end
 fi
 
@@ -111,5 +123,8 @@ EOF
     assert_contains "$out" "cpu complete"
     run "$HALOBOX" bench ls
     assert_contains "$out" "vulkan-radv:failed,cpu"
+    run "$HALOBOX" bench report "$run_id" -o "$TMP/failed.html"
+    assert_rc 0
+    assert_contains "$(cat "$TMP/failed.html")" "recipe <b>vulkan-radv</b> failed: the engine exited with status 139"
     t_end
 fi
