@@ -24,6 +24,7 @@ struct launch_options {
     const char *port; /* N or auto; NULL: the default */
     const char *generate;
     int timeout_s;
+    const char *rpc; /* --rpc HOST:PORT,...: llama.cpp RPC workers */
     struct str_list env;
     /* positional arguments, and those after -- */
     char **args;
@@ -48,6 +49,8 @@ struct launch {
     char *model_file;
     struct plan plan;
     struct str_list warnings;
+    struct rpc_worker *rpc_workers; /* --rpc, as probed before the plan */
+    size_t n_rpc_workers;
 };
 
 void launch_init(struct launch *l);
@@ -57,6 +60,9 @@ int launch_prepare(const struct launch_options *o, enum plan_intent intent, cons
                    bool interactive, const char *name, unsigned port, struct launch *l,
                    struct hb_error *err);
 void launch_release(struct launch *l);
+
+/* One engine thread per physical core of this host. */
+unsigned launch_engine_threads(void);
 
 /* The recipe, its reasons and the plan's notes on stderr (not with
  * --quiet). */

@@ -3,6 +3,7 @@
 #include <ctype.h>
 
 #include "plan.h"
+#include "plan_internal.h"
 #include "util/strbuf.h"
 
 /* From this build on, llama.cpp spells "no mmap" --load-mode none (#20834)
@@ -31,6 +32,8 @@ const char *plan_intent_name(enum plan_intent i)
         return "run";
     case PLAN_SERVE:
         return "serve";
+    case PLAN_RPC_WORKER:
+        return "rpc-worker";
     default:
         return "bench";
     }
@@ -62,6 +65,8 @@ void plan_release(struct plan *p)
     free(p->image);
     free(p->store_root);
     free(p->host);
+    free(p->cache_dir);
+    free(p->rpc);
     struct str_list *lists[] = {&p->reasons, &p->notes,    &p->devices,  &p->device_nodes,
                                 &p->groups,  &p->security, &p->cap_drop, &p->env,
                                 &p->labels,  &p->engine};
@@ -79,7 +84,7 @@ static void add_size(struct strbuf *sb, uint64_t bytes)
 }
 
 /* podman's rule for container names. */
-static bool container_name_ok(const char *s)
+bool container_name_ok(const char *s)
 {
     if (!isalnum((unsigned char)*s))
         return false;
@@ -133,8 +138,8 @@ static const struct facts_gpu *main_gpu(const struct plan_request *req)
     return f->n_gpus ? &f->gpus[0] : NULL;
 }
 
-static int choose_recipe(const struct plan_request *req, struct plan *p, const struct recipe **out,
-                         struct hb_error *err)
+int choose_recipe(const struct plan_request *req, struct plan *p, const struct recipe **out,
+                  struct hb_error *err)
 {
     const struct recipe_set *set = req->recipes;
     const struct recipe *r = NULL;
@@ -170,7 +175,7 @@ static int choose_recipe(const struct plan_request *req, struct plan *p, const s
 }
 
 /* The devices the recipe needs, where the facts show them. */
-static void plan_devices(const struct plan_request *req, const struct recipe *r, struct plan *p)
+void plan_devices(const struct plan_request *req, const struct recipe *r, struct plan *p)
 {
     const struct facts *f = req->facts;
     for (size_t i = 0; i < r->devices.n; i++) {
@@ -206,7 +211,7 @@ static void plan_devices(const struct plan_request *req, const struct recipe *r,
     }
 }
 
-static void plan_env(const struct plan_request *req, const struct recipe *r, struct plan *p)
+void plan_env(const struct plan_request *req, const struct recipe *r, struct plan *p)
 {
     for (size_t i = 0; i < r->env.n; i++)
         env_set(&p->env, r->env.v[i].name, strlen(r->env.v[i].name), r->env.v[i].value);
@@ -256,12 +261,17 @@ static int plan_fit(const struct plan_request *req, struct plan *p, struct hb_er
     } else if (f->memory.total_bytes.known && f->memory.total_bytes.v > RAM_HEADROOM) {
         p->budget = f->memory.total_bytes.v - RAM_HEADROOM;
         p->budget_from = "ram";
+    } else if (p->rpc_free) {
+        p->budget_from = "rpc";
     } else {
         p->ctx = req->ctx ? req->ctx : m->context_length;
         str_list_add(&p->notes,
                      "the memory this host can give the model is unknown: its fit is not checked");
         return 0;
     }
+    /* The workers' free memory: llama.cpp splits the weights and the KV
+     * cache across every device by its free memory. */
+    p->budget += p->rpc_free;
     p->fit_checked = true;
     uint64_t trained = m->context_length;
     if (req->ctx) {
@@ -308,6 +318,11 @@ static int plan_fit(const struct plan_request *req, struct plan *p, struct hb_er
     else
         strbuf_addstr(&msg, "the GPU can use ");
     add_size(&msg, p->budget);
+    if (p->rpc_free) {
+        strbuf_addstr(&msg, " with the ");
+        add_size(&msg, p->rpc_free);
+        strbuf_addstr(&msg, " free on the RPC workers");
+    }
     strbuf_addf(&msg,
                 " (%s%s): ", !strcmp(p->budget_from, "ram") ? "RAM less 4 GiB" : "limited by ",
                 !strcmp(p->budget_from, "ram") ? "" : p->budget_from);
@@ -423,6 +438,12 @@ static void plan_engine(const struct plan_request *req, struct plan *p)
         str_list_add(e, "-o");
         str_list_add(e, "json");
         break;
+    case PLAN_RPC_WORKER: /* plan_rpc.c */
+        break;
+    }
+    if (p->rpc) {
+        str_list_add(e, "--rpc");
+        str_list_add(e, p->rpc);
     }
     for (size_t i = 0; i < req->n_engine_args; i++)
         str_list_add(e, req->engine_args[i]);
@@ -431,6 +452,8 @@ static void plan_engine(const struct plan_request *req, struct plan *p)
 
 int plan_build(const struct plan_request *req, struct plan *p, struct hb_error *err)
 {
+    if (req->intent == PLAN_RPC_WORKER)
+        return plan_rpc_worker(req, p, err);
     memset(p, 0, sizeof(*p));
     p->intent = req->intent;
     p->model = xstrdup(req->model);
@@ -465,6 +488,8 @@ int plan_build(const struct plan_request *req, struct plan *p, struct hb_error *
     p->engine_version = xstrdup(r->engine_version);
     p->image = recipe_image_tag(r);
 
+    if (req->n_rpc_workers && plan_rpc_workers(req, p, err) < 0)
+        return -1;
     if (plan_fit(req, p, err) < 0)
         return -1;
 
@@ -504,6 +529,8 @@ int plan_build(const struct plan_request *req, struct plan *p, struct hb_error *
         str_list_addf(&p->labels, "halobox.host=%s", p->host);
         str_list_addf(&p->labels, "halobox.port=%u", p->port);
     }
+    if (p->rpc)
+        str_list_addf(&p->labels, "halobox.rpc=%s", p->rpc);
     plan_engine(req, p);
     return 0;
 }
