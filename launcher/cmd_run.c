@@ -303,9 +303,6 @@ int launch_prepare(const struct launch_options *o, enum plan_intent intent, cons
         struct rpc_endpoint *eps;
         if (rpc_endpoints_parse(o->rpc, &eps, &l->n_rpc_workers, err) < 0)
             return -1;
-        if (!o->quiet)
-            fprintf(stderr, "halobox: asking the %zu RPC worker%s\n", l->n_rpc_workers,
-                    l->n_rpc_workers == 1 ? "" : "s");
         l->rpc_workers = rpc_probe_all(eps, l->n_rpc_workers, RPC_PROBE_TIMEOUT_MS);
     }
     struct plan_request req = {

@@ -361,7 +361,8 @@ static void add_common_engine_flags(const struct plan_request *req, struct plan 
 {
     unsigned build = plan_engine_build(p->engine_version);
     bool new_flags = build == 0 || build >= BUILD_LOAD_MODE;
-    bool gpu = strcmp(p->backend, "cpu") != 0;
+    /* RPC workers are devices too: -ngl puts the layers on them. */
+    bool gpu = strcmp(p->backend, "cpu") != 0 || p->rpc;
     struct str_list *e = &p->engine;
     if (!bench && p->ctx) {
         str_list_add(e, "-c");

@@ -56,7 +56,7 @@ int plan_rpc_worker(const struct plan_request *req, struct plan *p, struct hb_er
     const struct recipe *r = NULL;
     if (choose_recipe(req, p, &r, err) < 0)
         return -1;
-    p->model = xstrdup("(rpc-worker)");
+    p->model = xstrdup("rpc-worker");
     p->recipe = xstrdup(r->name);
     p->backend = xstrdup(r->backend);
     p->engine_version = xstrdup(r->engine_version);
@@ -179,6 +179,21 @@ int plan_rpc_workers(const struct plan_request *req, struct plan *p, struct hb_e
                 goto fail;
         }
         strbuf_release(&msg);
+    }
+    /* 127.0.0.1 inside the engine's container is the container itself:
+     * a worker on this host is reached on an address of the host. */
+    for (size_t i = 0; i < req->n_rpc_workers; i++) {
+        const char *h = req->rpc_workers[i].ep.host;
+        if (!strncmp(h, "127.", 4) || !strcmp(h, "::1") || !strcmp(h, "localhost")) {
+            struct strbuf msg = STRBUF_INIT;
+            strbuf_addf(&msg,
+                        "RPC worker %s is on a loopback address, which inside the engine's "
+                        "container is the container itself: give the worker's address on the "
+                        "network (rpc-worker --listen ADDRESS:PORT)",
+                        req->rpc_workers[i].ep.text);
+            if (problem(req, p, EXIT_USAGE, &msg, err) < 0)
+                goto fail;
+        }
     }
     if (!known && first) {
         struct strbuf note = STRBUF_INIT;

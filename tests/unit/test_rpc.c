@@ -420,6 +420,14 @@ static void test_main_node_checks(void)
     CHECK(b.err.msg && strstr(b.err.msg, "10.77.0.3:50052 does not answer") &&
           strstr(b.err.msg, "halobox rpc-worker --listen 10.77.0.3:50052"));
     plan_release(&b.plan);
+    /* A worker on the loopback: inside the container that is the
+     * container itself. */
+    workers_release(&w[1], 1);
+    w[1] = make_worker("127.0.0.1:50052", 8, 0, 4 * GIB);
+    hb_error_release(&b.err);
+    CHECK(plan_build(&req, &b.plan, &b.err) < 0);
+    CHECK(b.err.exit_code == EXIT_USAGE && strstr(b.err.msg, "loopback"));
+    plan_release(&b.plan);
     workers_release(w, 2);
     built_release(&b);
     hb_error_release(&err);
