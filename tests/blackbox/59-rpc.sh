@@ -2,15 +2,13 @@
 # namespaces joined by veth pairs to a fourth that holds a bridge (two
 # worker hosts and a main host, each with its own 10.77.x address), the
 # workers started with 'halobox rpc-worker' in the cpu image inside their
-# namespace, a synthetic model served by the main host's llama-server split
+# namespace (tests/blackbox/netns.sh), a synthetic model served by the main host's llama-server split
 # across both, and a real completion through it. Then the faults: a worker
 # that does not answer, one that speaks another protocol version, a worker
 # stopped while the server uses it. Before that, the launcher side without
 # podman: usage, the wildcard refusal, dry runs.
-#
-# podman runs in a namespace through nsenter --net (ip netns exec remounts
-# /sys, where runc then finds no cgroup mount). Containers are published on
-# the namespace's own address, as they would be on a real host.
+# Containers are published on the namespace's own address, as they would
+# be on a real host.
 
 . "$TOP/tests/blackbox/engine.sh"
 
@@ -166,56 +164,22 @@ t_end
 # ---- network namespaces, real workers ---------------------------------------
 
 podman_setup
+. "$TOP/tests/blackbox/netns.sh"
 NS_OK=yes
 if [ "$PODMAN_OK" != yes ]; then
     NS_OK="$PODMAN_OK"
-elif [ "$(id -u)" != 0 ]; then
-    NS_OK="network namespaces need root"
-elif ! command -v ip >/dev/null || ! command -v nsenter >/dev/null; then
-    NS_OK="ip (iproute2) and nsenter (util-linux) are needed"
+elif [ "$(ns_usable)" != yes ]; then
+    NS_OK=$(ns_usable)
 elif ! ensure_image cpu >/dev/null; then
     NS_OK="$IMAGE_ERR"
 fi
-
-# Names: hNNNNN + role, under the 15 characters an interface name may have.
-ID=$(($$ % 100000))
-NS_SW="h${ID}sw" NS_M="h${ID}m" NS_W1="h${ID}w1" NS_W2="h${ID}w2"
-NET="10.77.$(($$ % 250 + 1))"
 PORT_W=$((50100 + $$ % 800))
-# Containers are removed from inside their namespace: podman undoes their
-# network (CNI, iptables) in the namespace it runs in.
 ns_cleanup() {
-    local c n
-    for n in "$NS_M" "$NS_W1" "$NS_W2"; do
-        [ -e "/run/netns/$n" ] || continue
-        for c in "$TAG-main" "$TAG-w1" "$TAG-w2"; do
-            in_ns "$n" podman rm -f -t 0 "$c" >/dev/null 2>&1
-        done
-    done
+    local c
+    ns_teardown "$TAG-main" "$TAG-w1" "$TAG-w2"
     for c in $(podman ps -a --format '{{.Names}}' 2>/dev/null | grep "^$TAG-"); do
         podman rm -f -t 0 "$c" >/dev/null 2>&1
     done
-    for n in "$NS_M" "$NS_W1" "$NS_W2" "$NS_SW"; do
-        ip netns del "$n" 2>/dev/null
-    done
-}
-ns_setup() {
-    ip netns add "$NS_SW" && ip -n "$NS_SW" link add br0 type bridge && ip -n "$NS_SW" link set br0 up || return 1
-    local n i=1
-    for n in "$NS_M" "$NS_W1" "$NS_W2"; do
-        ip netns add "$n" || return 1
-        ip link add "${n}a" type veth peer name "${n}b" || return 1
-        ip link set "${n}a" netns "$NS_SW" && ip link set "${n}b" netns "$n" || return 1
-        ip -n "$NS_SW" link set "${n}a" master br0 && ip -n "$NS_SW" link set "${n}a" up || return 1
-        ip -n "$n" addr add "$NET.$i/24" dev "${n}b" && ip -n "$n" link set "${n}b" up &&
-            ip -n "$n" link set lo up || return 1
-        i=$((i + 1))
-    done
-}
-in_ns() { # NS CMD...
-    local n=$1
-    shift
-    nsenter --net="/run/netns/$n" "$@"
 }
 
 t_begin "rpc-worker in two namespaces: each answers on its own address with its device and memory"
