@@ -38,7 +38,7 @@ const char cmd_rpc_worker_usage[] =
     "                       reloads of large models)\n"
     "  --name NAME          the container's name (default halobox-rpc-PORT)\n"
     "  --detach             return once it answers, leaving it running\n"
-    "  --timeout S          how long to wait for it to answer (default 60 s)\n"
+    "  --timeout S          how long to wait for it to answer (default 600 s)\n"
     "  --env NAME=VALUE     set a variable in its environment (repeatable), e.g.\n"
     "                       GGML_VK_VISIBLE_DEVICES\n"
     "  --dry-run, --force, --build, --facts FILE, --fresh, --quiet: as for\n"
@@ -47,124 +47,21 @@ const char cmd_rpc_worker_usage[] =
     "Exit status: 0 ok, 1 the doctor found an error, 2 usage (a wildcard address\n"
     "without --allow-any-address), 4 podman or the server failed, 130 interrupted.\n";
 
-struct worker_options {
-    struct launch_options lo; /* the options it shares with run and serve */
-    const char *listen;
-    bool cache;
-    bool allow_any;
-};
-
-static int parse(int argc, char **argv, struct worker_options *w)
+/* launch_parse takes the options rpc-worker shares with run and serve;
+ * these are the ones that make no sense for a worker. */
+static int parse(int argc, char **argv, struct launch_options *o)
 {
-    enum {
-        O_LISTEN = 1000,
-        O_RECIPE,
-        O_CACHE,
-        O_NAME,
-        O_DETACH,
-        O_DRY,
-        O_ANY,
-        O_ENV,
-        O_FACTS,
-        O_FRESH,
-        O_FORCE,
-        O_BUILD,
-        O_TIMEOUT,
-    };
-    static const struct option opts[] = {
-        {"listen", required_argument, NULL, O_LISTEN},
-        {"recipe", required_argument, NULL, O_RECIPE},
-        {"cache", no_argument, NULL, O_CACHE},
-        {"name", required_argument, NULL, O_NAME},
-        {"detach", no_argument, NULL, O_DETACH},
-        {"dry-run", no_argument, NULL, O_DRY},
-        {"allow-any-address", no_argument, NULL, O_ANY},
-        {"env", required_argument, NULL, O_ENV},
-        {"facts", required_argument, NULL, O_FACTS},
-        {"fresh", no_argument, NULL, O_FRESH},
-        {"force", no_argument, NULL, O_FORCE},
-        {"build", no_argument, NULL, O_BUILD},
-        {"timeout", required_argument, NULL, O_TIMEOUT},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {0},
-    };
-    memset(w, 0, sizeof(*w));
-    struct launch_options *o = &w->lo;
-    o->timeout_s = 60;
-    int end = argc;
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--")) {
-            end = i;
-            break;
-        }
-    o->engine_args = argv + (end < argc ? end + 1 : argc);
-    o->n_engine_args = end < argc ? argc - end - 1 : 0;
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(end, argv, ":qh", opts, NULL)) != -1) {
-        switch (c) {
-        case O_LISTEN:
-            w->listen = optarg;
-            break;
-        case O_RECIPE:
-            o->recipe = optarg;
-            break;
-        case O_CACHE:
-            w->cache = true;
-            break;
-        case O_NAME:
-            o->name = optarg;
-            break;
-        case O_DETACH:
-            o->detach = true;
-            break;
-        case O_DRY:
-            o->dry_run = true;
-            break;
-        case O_ANY:
-            w->allow_any = true;
-            break;
-        case O_ENV:
-            if (!strchr(optarg, '=') || optarg[0] == '=')
-                return usage_error("rpc-worker", "--env takes NAME=VALUE, not '%s'", optarg);
-            str_list_add(&o->env, optarg);
-            break;
-        case O_FACTS:
-            o->facts_path = optarg;
-            break;
-        case O_FRESH:
-            o->fresh = true;
-            break;
-        case O_FORCE:
-            o->force = true;
-            break;
-        case O_BUILD:
-            o->build = true;
-            break;
-        case O_TIMEOUT: {
-            uint64_t t;
-            if (!parse_u64(optarg, &t) || !t || t > 3600)
-                return usage_error("rpc-worker", "--timeout takes seconds, not '%s'", optarg);
-            o->timeout_s = (int)t;
-            break;
-        }
-        case 'q':
-            o->quiet = true;
-            break;
-        case 'h':
-            fputs(cmd_rpc_worker_usage, stdout);
-            return EXIT_OK;
-        case ':':
-            return usage_error("rpc-worker", "option '%s' needs a value", argv[optind - 1]);
-        default:
-            return usage_error("rpc-worker", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind < end)
-        return usage_error("rpc-worker", "unexpected argument '%s'", argv[optind]);
-    if (!w->listen)
+    int done = launch_parse("rpc-worker", LO_SERVE | LO_WORKER, argc, argv, o);
+    if (done >= 0)
+        return done;
+    if (o->ctx || o->kv != KV_F16 || o->store || o->verbose || o->rpc || o->port || o->host ||
+        o->generate)
+        return usage_error("rpc-worker", "--ctx, --kv-type, --store, --verbose, --rpc, --port, "
+                                         "--host and --generate are not options of rpc-worker "
+                                         "(--listen ADDR:PORT says where it listens)");
+    if (o->n_args)
+        return usage_error("rpc-worker", "unexpected argument '%s'", o->args[0]);
+    if (!o->listen)
         return usage_error("rpc-worker", "give the address to publish on with --listen ADDR:PORT");
     return -1;
 }
@@ -272,10 +169,9 @@ static int wait_ready(const struct launch_options *o, const struct plan *p, cons
     }
 }
 
-static int start(const struct worker_options *wo, struct launch *l, const char *podman,
+static int start(const struct launch_options *o, struct launch *l, const char *podman,
                  struct hb_error *err)
 {
-    const struct launch_options *o = &wo->lo;
     const struct plan *p = &l->plan;
     struct str_list argv = {0};
     podman_run_argv(p, podman, &argv);
@@ -374,10 +270,9 @@ static int start(const struct worker_options *wo, struct launch *l, const char *
     }
 }
 
-static int prepare(const struct worker_options *wo, const struct rpc_endpoint *ep, struct launch *l,
+static int prepare(const struct launch_options *o, const struct rpc_endpoint *ep, struct launch *l,
                    struct hb_error *err)
 {
-    const struct launch_options *o = &wo->lo;
     struct strbuf dir = STRBUF_INIT, cache = STRBUF_INIT;
     int r = facts_acquire(o->facts_path, o->fresh, &l->facts, err);
     if (r == 0) {
@@ -386,7 +281,7 @@ static int prepare(const struct worker_options *wo, const struct rpc_endpoint *e
     }
     if (r == 0)
         r = recipes_load_dir(&l->recipes, dir.buf, err);
-    if (r == 0 && wo->cache) {
+    if (r == 0 && o->cache) {
         if (cache_dir(&cache) < 0)
             r = hb_error_set(err, EXIT_RUNTIME, "no cache folder for --cache ($HOME unset?)");
         else {
@@ -412,8 +307,8 @@ static int prepare(const struct worker_options *wo, const struct rpc_endpoint *e
             .n_env = o->env.n,
             .engine_args = o->engine_args,
             .n_engine_args = (size_t)o->n_engine_args,
-            .rpc_cache_dir = wo->cache ? cache.buf : NULL,
-            .allow_any_address = wo->allow_any,
+            .rpc_cache_dir = o->cache ? cache.buf : NULL,
+            .allow_any_address = o->allow_any_address,
         };
         r = plan_build(&req, &l->plan, err);
     }
@@ -424,15 +319,15 @@ static int prepare(const struct worker_options *wo, const struct rpc_endpoint *e
 
 int cmd_rpc_worker(int argc, char **argv)
 {
-    struct worker_options wo;
-    int done = parse(argc, argv, &wo);
+    struct launch_options o;
+    int done = parse(argc, argv, &o);
     if (done >= 0) {
-        launch_options_release(&wo.lo);
+        launch_options_release(&o);
         return done;
     }
     struct hb_error err = HB_ERROR_INIT;
     struct rpc_endpoint ep;
-    const char *listen = wo.listen;
+    const char *listen = o.listen;
     char *fixed = NULL;
     if (!strncmp(listen, "localhost:", 10)) {
         struct strbuf sb = STRBUF_INIT;
@@ -446,35 +341,35 @@ int cmd_rpc_worker(int argc, char **argv)
         rc = usage_error("rpc-worker", "--listen: %s", err.msg);
         free(fixed);
         hb_error_release(&err);
-        launch_options_release(&wo.lo);
+        launch_options_release(&o);
         return rc;
     }
     free(fixed);
     if (inet_pton(AF_INET, ep.host, addr) != 1 && inet_pton(AF_INET6, ep.host, addr) != 1) {
         rc = usage_error("rpc-worker", "--listen takes an IP address and a port, not '%s'",
-                         wo.listen);
+                         o.listen);
         rpc_endpoint_release(&ep);
-        launch_options_release(&wo.lo);
+        launch_options_release(&o);
         return rc;
     }
     struct launch l;
     launch_init(&l);
     char *podman = NULL;
-    if (prepare(&wo, &ep, &l, &err) < 0) {
+    if (prepare(&o, &ep, &l, &err) < 0) {
         rc = report_error(&err);
         goto out;
     }
-    launch_explain(&wo.lo, &l);
-    if (wo.lo.dry_run) {
+    launch_explain(&o, &l);
+    if (o.dry_run) {
         if (launch_print_dry_run(&l, &err) < 0)
             rc = report_error(&err);
         goto out;
     }
-    if (launch_preflight(&wo.lo, &l, true, &podman, &err) < 0) {
+    if (launch_preflight(&o, &l, true, &podman, &err) < 0) {
         rc = report_error(&err);
         goto out;
     }
-    int r = start(&wo, &l, podman, &err);
+    int r = start(&o, &l, podman, &err);
     if (r == 130)
         rc = 130;
     else if (r < 0)
@@ -483,7 +378,7 @@ out:
     free(podman);
     rpc_endpoint_release(&ep);
     launch_release(&l);
-    launch_options_release(&wo.lo);
+    launch_options_release(&o);
     hb_error_release(&err);
     return rc;
 }

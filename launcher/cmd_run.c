@@ -54,6 +54,9 @@ int launch_parse(const char *command, unsigned allowed, int argc, char **argv,
         O_GENERATE,
         O_TIMEOUT,
         O_RPC,
+        O_LISTEN,
+        O_CACHE,
+        O_ANY,
     };
     static const struct option common[] = {
         {"recipe", required_argument, NULL, O_RECIPE},
@@ -79,13 +82,21 @@ int launch_parse(const char *command, unsigned allowed, int argc, char **argv,
         {"generate", required_argument, NULL, O_GENERATE},
         {"timeout", required_argument, NULL, O_TIMEOUT},
     };
-    struct option opts[ARRAY_SIZE(common) + ARRAY_SIZE(serve_only) + 1];
+    static const struct option worker_only[] = {
+        {"listen", required_argument, NULL, O_LISTEN},
+        {"cache", no_argument, NULL, O_CACHE},
+        {"allow-any-address", no_argument, NULL, O_ANY},
+    };
+    struct option opts[ARRAY_SIZE(common) + ARRAY_SIZE(serve_only) + ARRAY_SIZE(worker_only) + 1];
     size_t n = 0;
     for (size_t i = 0; i < ARRAY_SIZE(common); i++)
         opts[n++] = common[i];
     if (allowed & LO_SERVE)
         for (size_t i = 0; i < ARRAY_SIZE(serve_only); i++)
             opts[n++] = serve_only[i];
+    if (allowed & LO_WORKER)
+        for (size_t i = 0; i < ARRAY_SIZE(worker_only); i++)
+            opts[n++] = worker_only[i];
     opts[n] = (struct option){0};
 
     memset(o, 0, sizeof(*o));
@@ -152,6 +163,15 @@ int launch_parse(const char *command, unsigned allowed, int argc, char **argv,
             break;
         case O_RPC:
             o->rpc = optarg;
+            break;
+        case O_LISTEN:
+            o->listen = optarg;
+            break;
+        case O_CACHE:
+            o->cache = true;
+            break;
+        case O_ANY:
+            o->allow_any_address = true;
             break;
         case O_PORT:
             o->port = optarg;

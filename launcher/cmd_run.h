@@ -9,7 +9,8 @@
 #include "store/store.h"
 
 enum launch_opt {
-    LO_SERVE = 1 << 0, /* --port, --host, --detach, --generate, --timeout */
+    LO_SERVE = 1 << 0,  /* --port, --host, --detach, --generate, --timeout */
+    LO_WORKER = 1 << 1, /* --listen, --cache, --allow-any-address (rpc-worker) */
 };
 
 struct launch_options {
@@ -24,7 +25,9 @@ struct launch_options {
     const char *port; /* N or auto; NULL: the default */
     const char *generate;
     int timeout_s;
-    const char *rpc; /* --rpc HOST:PORT,...: llama.cpp RPC workers */
+    const char *rpc;    /* --rpc HOST:PORT,...: llama.cpp RPC workers */
+    const char *listen; /* rpc-worker: --listen ADDR:PORT */
+    bool cache, allow_any_address;
     struct str_list env;
     /* positional arguments, and those after -- */
     char **args;

@@ -84,7 +84,7 @@ static void add_size(struct strbuf *sb, uint64_t bytes)
 }
 
 /* podman's rule for container names. */
-bool container_name_ok(const char *s)
+static bool container_name_ok(const char *s)
 {
     if (!isalnum((unsigned char)*s))
         return false;
@@ -175,7 +175,7 @@ int choose_recipe(const struct plan_request *req, struct plan *p, const struct r
 }
 
 /* The devices the recipe needs, where the facts show them. */
-void plan_devices(const struct plan_request *req, const struct recipe *r, struct plan *p)
+static void plan_devices(const struct plan_request *req, const struct recipe *r, struct plan *p)
 {
     const struct facts *f = req->facts;
     for (size_t i = 0; i < r->devices.n; i++) {
@@ -211,7 +211,7 @@ void plan_devices(const struct plan_request *req, const struct recipe *r, struct
     }
 }
 
-void plan_env(const struct plan_request *req, const struct recipe *r, struct plan *p)
+static void plan_env(const struct plan_request *req, const struct recipe *r, struct plan *p)
 {
     for (size_t i = 0; i < r->env.n; i++)
         env_set(&p->env, r->env.v[i].name, strlen(r->env.v[i].name), r->env.v[i].value);
@@ -451,6 +451,43 @@ static void plan_engine(const struct plan_request *req, struct plan *p)
     strbuf_release(&model);
 }
 
+int plan_name(const struct plan_request *req, struct plan *p, struct hb_error *err)
+{
+    if (req->name) {
+        if (!container_name_ok(req->name))
+            return hb_error_set(err, EXIT_USAGE,
+                                "'%s' is not a container name (letters, digits, '_', '.', '-', "
+                                "starting with a letter or digit)",
+                                req->name);
+        p->name = xstrdup(req->name);
+        return 0;
+    }
+    struct strbuf n = STRBUF_INIT;
+    if (req->intent == PLAN_SERVE)
+        strbuf_addf(&n, "halobox-%s-%u", req->model, req->port);
+    else if (req->intent == PLAN_RPC_WORKER)
+        strbuf_addf(&n, "halobox-rpc-%u", req->port);
+    else
+        strbuf_addf(&n, "halobox-%s-%s", plan_intent_name(req->intent), req->model);
+    p->name = strbuf_detach(&n);
+    return 0;
+}
+
+void plan_isolate(const struct plan_request *req, const struct recipe *r, struct plan *p)
+{
+    const struct facts *f = req->facts;
+    plan_devices(req, r, p);
+    /* Rootless podman maps the user's groups away; keep-groups keeps the
+     * render and video groups that open /dev/dri and /dev/kfd. */
+    if (f->containers.rootless == TRI_YES && p->devices.n)
+        str_list_add(&p->groups, "keep-groups");
+    str_list_add(&p->cap_drop, "all");
+    str_list_add(&p->security, "no-new-privileges");
+    if (str_eq(f->containers.selinux, "enforcing"))
+        str_list_add(&p->security, "label=disable");
+    plan_env(req, r, p);
+}
+
 int plan_build(const struct plan_request *req, struct plan *p, struct hb_error *err)
 {
     if (req->intent == PLAN_RPC_WORKER)
@@ -465,21 +502,8 @@ int plan_build(const struct plan_request *req, struct plan *p, struct hb_error *
                             "the model store '%s' has a ':' or ',' in its path, which podman "
                             "cannot mount: move it (HALOBOX_STORE)",
                             req->store_root);
-    if (req->name) {
-        if (!container_name_ok(req->name))
-            return hb_error_set(err, EXIT_USAGE,
-                                "'%s' is not a container name (letters, digits, '_', '.', '-', "
-                                "starting with a letter or digit)",
-                                req->name);
-        p->name = xstrdup(req->name);
-    } else {
-        struct strbuf n = STRBUF_INIT;
-        if (req->intent == PLAN_SERVE)
-            strbuf_addf(&n, "halobox-%s-%u", req->model, req->port);
-        else
-            strbuf_addf(&n, "halobox-%s-%s", plan_intent_name(req->intent), req->model);
-        p->name = strbuf_detach(&n);
-    }
+    if (plan_name(req, p, err) < 0)
+        return -1;
 
     const struct recipe *r = NULL;
     if (choose_recipe(req, p, &r, err) < 0)
@@ -494,20 +518,10 @@ int plan_build(const struct plan_request *req, struct plan *p, struct hb_error *
     if (plan_fit(req, p, err) < 0)
         return -1;
 
-    const struct facts *f = req->facts;
     p->rm = req->intent != PLAN_SERVE;
     p->detach = req->intent == PLAN_SERVE;
     p->interactive = req->intent == PLAN_RUN && !req->prompt && req->interactive;
-    plan_devices(req, r, p);
-    /* Rootless podman maps the user's groups away; keep-groups keeps the
-     * render and video groups that open /dev/dri and /dev/kfd. */
-    if (f->containers.rootless == TRI_YES && p->devices.n)
-        str_list_add(&p->groups, "keep-groups");
-    str_list_add(&p->cap_drop, "all");
-    str_list_add(&p->security, "no-new-privileges");
-    if (str_eq(f->containers.selinux, "enforcing"))
-        str_list_add(&p->security, "label=disable");
-    plan_env(req, r, p);
+    plan_isolate(req, r, p);
 
     if (req->intent == PLAN_SERVE) {
         p->host = xstrdup(req->host && *req->host ? req->host : PLAN_DEFAULT_HOST);

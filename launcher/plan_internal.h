@@ -5,11 +5,14 @@
 
 #include "plan.h"
 
-bool container_name_ok(const char *s);
+/* --recipe, or the recipe that suits the host; its reasons in p. */
 int choose_recipe(const struct plan_request *req, struct plan *p, const struct recipe **out,
                   struct hb_error *err);
-void plan_devices(const struct plan_request *req, const struct recipe *r, struct plan *p);
-void plan_env(const struct plan_request *req, const struct recipe *r, struct plan *p);
+/* p->name: --name (checked against podman's rule) or the default. */
+int plan_name(const struct plan_request *req, struct plan *p, struct hb_error *err);
+/* Least privilege: the devices, groups, capabilities and security options,
+ * then the environment. */
+void plan_isolate(const struct plan_request *req, const struct recipe *r, struct plan *p);
 
 /* plan_rpc.c: the whole plan of an RPC worker (PLAN_RPC_WORKER). */
 int plan_rpc_worker(const struct plan_request *req, struct plan *p, struct hb_error *err);

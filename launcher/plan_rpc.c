@@ -41,18 +41,8 @@ int plan_rpc_worker(const struct plan_request *req, struct plan *p, struct hb_er
                       "%u can use this machine's devices; keep it on a private network",
                       req->host, req->port);
     }
-    if (req->name) {
-        if (!container_name_ok(req->name))
-            return hb_error_set(err, EXIT_USAGE,
-                                "'%s' is not a container name (letters, digits, '_', '.', '-', "
-                                "starting with a letter or digit)",
-                                req->name);
-        p->name = xstrdup(req->name);
-    } else {
-        struct strbuf n = STRBUF_INIT;
-        strbuf_addf(&n, "halobox-rpc-%u", req->port);
-        p->name = strbuf_detach(&n);
-    }
+    if (plan_name(req, p, err) < 0)
+        return -1;
     const struct recipe *r = NULL;
     if (choose_recipe(req, p, &r, err) < 0)
         return -1;
@@ -65,15 +55,7 @@ int plan_rpc_worker(const struct plan_request *req, struct plan *p, struct hb_er
     p->host = xstrdup(req->host);
     p->port = req->port;
 
-    const struct facts *f = req->facts;
-    plan_devices(req, r, p);
-    if (f->containers.rootless == TRI_YES && p->devices.n)
-        str_list_add(&p->groups, "keep-groups");
-    str_list_add(&p->cap_drop, "all");
-    str_list_add(&p->security, "no-new-privileges");
-    if (str_eq(f->containers.selinux, "enforcing"))
-        str_list_add(&p->security, "label=disable");
-    plan_env(req, r, p);
+    plan_isolate(req, r, p);
     if (req->rpc_cache_dir) {
         p->cache_dir = xstrdup(req->rpc_cache_dir);
         str_list_add(&p->env, "LLAMA_CACHE=" PLAN_CACHE_MOUNT);

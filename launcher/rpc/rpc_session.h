@@ -25,6 +25,17 @@ struct rpc_worker_info {
     uint64_t free_sum, total_sum;
 };
 
+/* A stream over memory, for the unit tests and the fuzz target: recv
+ * reads `in`; send keeps up to sizeof(sent) bytes (the rest is counted in
+ * n_sent, not kept). */
+struct rpc_mem_stream {
+    const uint8_t *in;
+    size_t len, pos;
+    uint8_t sent[256];
+    size_t n_sent;
+};
+void rpc_io_memory(struct rpc_io *io, struct rpc_mem_stream *m);
+
 /* HELLO the current way (old: false) or the way of protocols before 7.
  * Returns 1 (not -1) when the worker closed the connection without a
  * reply: the request's size was not the one it knows. */

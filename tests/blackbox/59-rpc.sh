@@ -225,6 +225,10 @@ else
     assert_contains "$out" "# worker 2 on $NET.3: halobox rpc-worker --listen $NET.3:$PORT_W --recipe cpu"
     assert_contains "$out" "#   answers: RPC protocol 8.0.0, 1 device,"
     assert_contains "$err" "2 RPC workers with"
+    # run: one completion on the main host, its layers on the workers.
+    run in_ns "$NS_M" "$HALOBOX" run "$M" "hello" --rpc "$RPCS" --recipe cpu -q -- -n 4 --seed 1
+    assert_rc 0
+    [ -n "$out" ] || t_fail "run --rpc printed no completion"
     # In the foreground, as a user would: the URL on stdout, and when the
     # engine dies, the error on stderr.
     # -lv 4: llama.cpp logs where each buffer went.

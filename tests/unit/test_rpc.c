@@ -36,41 +36,11 @@ static const uint8_t captured[] = {
     16, 0, 0, 0, 0, 0, 0, 0, 0x00, 0xc0, 0x7e, 0xe2, 0x05, 0, 0, 0, 0x00, 0xc0, 0x7e, 0xe2, 0x05, 0,
     0, 0};
 
-/* A byte stream over a buffer; what was sent is kept to be checked. */
-struct mem {
-    const uint8_t *in;
-    size_t len, pos;
-    uint8_t sent[256];
-    size_t n_sent;
-};
-
-static int mem_send(void *ctx, const void *buf, size_t n, struct hb_error *err)
-{
-    struct mem *m = ctx;
-    if (m->n_sent + n > sizeof(m->sent))
-        return hb_error_set(err, EXIT_RUNTIME, "too much sent");
-    memcpy(m->sent + m->n_sent, buf, n);
-    m->n_sent += n;
-    return 0;
-}
-
-static int mem_recv(void *ctx, void *buf, size_t n, bool *closed, struct hb_error *err)
-{
-    struct mem *m = ctx;
-    if (m->len - m->pos < n) {
-        *closed = m->pos == m->len;
-        m->pos = m->len;
-        return hb_error_set(err, EXIT_RUNTIME, "closed");
-    }
-    memcpy(buf, m->in + m->pos, n);
-    m->pos += n;
-    return 0;
-}
-
 static void test_captured_session(void)
 {
-    struct mem m = {.in = captured, .len = sizeof(captured)};
-    struct rpc_io io = {.ctx = &m, .send = mem_send, .recv = mem_recv};
+    struct rpc_mem_stream m = {.in = captured, .len = sizeof(captured)};
+    struct rpc_io io;
+    rpc_io_memory(&io, &m);
     struct hb_error err = HB_ERROR_INIT;
     struct rpc_worker_info info;
     memset(&info, 0, sizeof(info));
@@ -109,22 +79,23 @@ static void test_bad_replies(void)
 
     /* A reply whose size is not the expected one: refused before reading. */
     uint8_t huge[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-    struct mem m = {.in = huge, .len = sizeof(huge)};
-    struct rpc_io io = {.ctx = &m, .send = mem_send, .recv = mem_recv};
+    struct rpc_mem_stream m = {.in = huge, .len = sizeof(huge)};
+    struct rpc_io io;
+    rpc_io_memory(&io, &m);
     CHECK(rpc_session_hello(&io, false, &v, &err) < 0);
     CHECK(err.msg && strstr(err.msg, "where 28 were expected"));
     /* Closed before any reply: 1, the caller tries the old HELLO. */
-    struct mem closed = {.in = huge, .len = 0};
-    io.ctx = &closed;
+    struct rpc_mem_stream closed = {.in = huge, .len = 0};
+    rpc_io_memory(&io, &closed);
     CHECK(rpc_session_hello(&io, false, &v, &err) == 1);
     /* The old HELLO sends no payload. */
     uint8_t old_reply[] = {3, 0, 0, 0, 0, 0, 0, 0, 3, 6, 0};
-    struct mem o = {.in = old_reply, .len = sizeof(old_reply)};
-    io.ctx = &o;
+    struct rpc_mem_stream o = {.in = old_reply, .len = sizeof(old_reply)};
+    rpc_io_memory(&io, &o);
     CHECK(rpc_session_hello(&io, true, &v, &err) == 0 && v.major == 3 && o.n_sent == 9);
     /* Cut in the middle of the memory reply. */
-    struct mem cut = {.in = captured, .len = sizeof(captured) - 3};
-    io.ctx = &cut;
+    struct rpc_mem_stream cut = {.in = captured, .len = sizeof(captured) - 3};
+    rpc_io_memory(&io, &cut);
     struct rpc_worker_info info;
     memset(&info, 0, sizeof(info));
     CHECK(rpc_session_hello(&io, false, &info.version, &err) == 0);
