@@ -132,7 +132,7 @@ else
     assert_contains "$err" "speaks protocol 7.0.0"
     kill "$FAKE_PID" 2>/dev/null
     wait "$FAKE_PID" 2>/dev/null
-    [ -z "$(podman ps -a --format '{{.Names}}' 2>/dev/null | grep "^$TAG-mm")" ] || t_fail "a container was started"
+    ! podman ps -a --format '{{.Names}}' 2>/dev/null | grep -q "^$TAG-mm" || t_fail "a container was started"
 fi
 t_end
 
@@ -201,6 +201,8 @@ else
     run "$HALOBOX" ps --json
     assert_rc 0
     assert_eq "$(jqv "$out" "[.[] | select(.name == \"$TAG-w1\")] | .[0].intent")" rpc-worker
+    run "$HALOBOX" ps
+    assert_contains "$out" "rpc $NET.2:$PORT_W"
     # Published on its namespace's address only: not on the main host's
     # loopback, not on the other worker's address.
     run in_ns "$NS_M" "$HALOBOX" cluster status --rpc "$NET.2:$PORT_W,$NET.3:$PORT_W" --json --recipe cpu
@@ -276,6 +278,19 @@ else
     fi
     kill "$SERVE_PID" 2>/dev/null
     wait "$SERVE_PID" 2>/dev/null
+fi
+t_end
+
+t_begin "logs and stop handle a worker like a server"
+if [ "$NS_OK" != yes ]; then
+    t_notrun "$NS_OK"
+else
+    run "$HALOBOX" logs "$TAG-w1"
+    assert_rc 0
+    assert_contains "$out$err" "Starting RPC server"
+    run in_ns "$NS_W1" "$HALOBOX" stop "$TAG-w1"
+    assert_rc 0
+    ! podman ps -a --format '{{.Names}}' | grep -qx "$TAG-w1" || t_fail "$TAG-w1 still there"
 fi
 t_end
 
