@@ -284,6 +284,6 @@ const char cmd_cluster_usage[] =
     "  --recipe R    compare with this recipe's engine instead of this host's\n"
     "\n"
     "A worker serves one client at a time: one in use by a main node does not\n"
-    "answer until that client disconnects (state down, 'no answer within').\n"
+    "answer until that client disconnects (state error, 'no answer within').\n"
     "Exit status: 0 every worker ok, 1 one is down, broken or of another version,\n"
     "2 usage, 4 other failure.\n";
