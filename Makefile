@@ -38,7 +38,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_HELPER_SRC := $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c))
 
-.PHONY: all check unit blackbox asan-unit fuzz bench format format-check install clean deps \
+.PHONY: all check unit blackbox asan-unit fuzz bench bench-rpc format format-check install clean deps \
         base images
 
 all: $(BUILD)/halobox
@@ -73,6 +73,11 @@ fuzz:
 
 bench: all
 	tests/bench/run
+
+# tokens/s over llama.cpp RPC (two workers in network namespaces) against
+# one node; also the last part of `make bench`.
+bench-rpc: all
+	tests/bench/rpc
 
 FORMAT_FILES = $(SRC) $(shell find launcher tests -name '*.h') $(wildcard tests/unit/*.c tests/fuzz/*.c tests/fixtures/*/*.c)
 

@@ -34,6 +34,10 @@ int cmd_help(int argc, char **argv);
 int cmd_completion(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 extern const char cmd_bench_usage[]; /* cmd_bench.c */
+int cmd_rpc_worker(int argc, char **argv);
+extern const char cmd_rpc_worker_usage[]; /* cmd_rpc_worker.c */
+int cmd_cluster(int argc, char **argv);
+extern const char cmd_cluster_usage[]; /* cmd_cluster.c */
 
 /* Probes this host (the Vulkan and HIP answers from the per-boot cache
  * unless fresh), or reads a saved facts file when path is non-NULL; then

@@ -38,6 +38,8 @@ const char cmd_bench_run_usage[] =
     "  --facts FILE      host facts from a file instead of this host's\n"
     "  --fresh           probe the host again instead of this boot's cache\n"
     "  --force           run even when the doctor finds errors or it does not fit\n"
+    "  --rpc HOST:PORT,... split the model across llama.cpp RPC workers, checked\n"
+    "                    first as for 'halobox serve --rpc'\n"
     "  -q, --quiet       no explanations or progress on stderr\n"
     "\n"
     "A recipe whose engine fails is recorded as failed and the others still run;\n"
@@ -103,6 +105,7 @@ static int brun_parse(int argc, char **argv, struct brun_options *o)
         O_FACTS,
         O_FRESH,
         O_FORCE,
+        O_RPC,
     };
     static const struct option opts[] = {
         {"recipes", required_argument, NULL, O_RECIPES},
@@ -117,6 +120,7 @@ static int brun_parse(int argc, char **argv, struct brun_options *o)
         {"facts", required_argument, NULL, O_FACTS},
         {"fresh", no_argument, NULL, O_FRESH},
         {"force", no_argument, NULL, O_FORCE},
+        {"rpc", required_argument, NULL, O_RPC},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {0},
@@ -192,6 +196,9 @@ static int brun_parse(int argc, char **argv, struct brun_options *o)
             break;
         case O_FORCE:
             o->lo.force = true;
+            break;
+        case O_RPC:
+            o->lo.rpc = optarg;
             break;
         case 'q':
             o->lo.quiet = true;

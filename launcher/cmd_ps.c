@@ -68,6 +68,9 @@ static void url_of(struct strbuf *sb, const struct hb_container *c)
 {
     if (c->port && c->host && (!c->intent || !strcmp(c->intent, "serve")))
         engine_base_url(sb, c->host, c->port);
+    /* An RPC worker: the address a main node gives to --rpc. */
+    else if (c->port && c->host && !strcmp(c->intent, "rpc-worker"))
+        strbuf_addf(sb, strchr(c->host, ':') ? "rpc [%s]:%u" : "rpc %s:%u", c->host, c->port);
 }
 
 static void add_str(cJSON *o, const char *key, const char *value)
@@ -116,7 +119,9 @@ int cmd_ps(int argc, char **argv)
             cJSON_AddItemToObject(o, "port",
                                   c->port ? cJSON_CreateNumber(c->port) : cJSON_CreateNull());
             struct strbuf url = STRBUF_INIT;
-            url_of(&url, c);
+            /* A worker has no URL: host and port say where it is. */
+            if (!c->intent || strcmp(c->intent, "rpc-worker"))
+                url_of(&url, c);
             add_str(o, "url", url.len ? url.buf : NULL);
             strbuf_release(&url);
             cJSON_AddItemToObject(o, "created",

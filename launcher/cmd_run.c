@@ -15,6 +15,7 @@
 
 #include "util/parse.h"
 #include "cmd_run.h"
+#include "rpc/rpc_client.h"
 #include "store/fit.h"
 #include "util/fs.h"
 
@@ -52,6 +53,10 @@ int launch_parse(const char *command, unsigned allowed, int argc, char **argv,
         O_DETACH,
         O_GENERATE,
         O_TIMEOUT,
+        O_RPC,
+        O_LISTEN,
+        O_CACHE,
+        O_ANY,
     };
     static const struct option common[] = {
         {"recipe", required_argument, NULL, O_RECIPE},
@@ -67,6 +72,7 @@ int launch_parse(const char *command, unsigned allowed, int argc, char **argv,
         {"env", required_argument, NULL, O_ENV},
         {"name", required_argument, NULL, O_NAME},
         {"verbose", no_argument, NULL, O_VERBOSE},
+        {"rpc", required_argument, NULL, O_RPC},
         {"help", no_argument, NULL, 'h'},
     };
     static const struct option serve_only[] = {
@@ -76,13 +82,21 @@ int launch_parse(const char *command, unsigned allowed, int argc, char **argv,
         {"generate", required_argument, NULL, O_GENERATE},
         {"timeout", required_argument, NULL, O_TIMEOUT},
     };
-    struct option opts[ARRAY_SIZE(common) + ARRAY_SIZE(serve_only) + 1];
+    static const struct option worker_only[] = {
+        {"listen", required_argument, NULL, O_LISTEN},
+        {"cache", no_argument, NULL, O_CACHE},
+        {"allow-any-address", no_argument, NULL, O_ANY},
+    };
+    struct option opts[ARRAY_SIZE(common) + ARRAY_SIZE(serve_only) + ARRAY_SIZE(worker_only) + 1];
     size_t n = 0;
     for (size_t i = 0; i < ARRAY_SIZE(common); i++)
         opts[n++] = common[i];
     if (allowed & LO_SERVE)
         for (size_t i = 0; i < ARRAY_SIZE(serve_only); i++)
             opts[n++] = serve_only[i];
+    if (allowed & LO_WORKER)
+        for (size_t i = 0; i < ARRAY_SIZE(worker_only); i++)
+            opts[n++] = worker_only[i];
     opts[n] = (struct option){0};
 
     memset(o, 0, sizeof(*o));
@@ -146,6 +160,18 @@ int launch_parse(const char *command, unsigned allowed, int argc, char **argv,
             break;
         case O_VERBOSE:
             o->verbose = true;
+            break;
+        case O_RPC:
+            o->rpc = optarg;
+            break;
+        case O_LISTEN:
+            o->listen = optarg;
+            break;
+        case O_CACHE:
+            o->cache = true;
+            break;
+        case O_ANY:
+            o->allow_any_address = true;
             break;
         case O_PORT:
             o->port = optarg;
@@ -213,8 +239,7 @@ void launch_catch_signals(void)
 
 /* ---- the plan -------------------------------------------------------------- */
 
-/* One engine thread per physical core. */
-static unsigned engine_threads(void)
+unsigned launch_engine_threads(void)
 {
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     struct strbuf smt = STRBUF_INIT;
@@ -292,11 +317,19 @@ int launch_prepare(const struct launch_options *o, enum plan_intent intent, cons
     strbuf_release(&dir);
     if (r < 0)
         return -1;
+    /* The workers are asked before the plan: the fit counts their memory
+     * and the plan refuses one that is down or speaks another protocol. */
+    if (o->rpc) {
+        struct rpc_endpoint *eps;
+        if (rpc_endpoints_parse(o->rpc, &eps, &l->n_rpc_workers, err) < 0)
+            return -1;
+        l->rpc_workers = rpc_probe_all(eps, l->n_rpc_workers, RPC_PROBE_TIMEOUT_MS);
+    }
     struct plan_request req = {
         .intent = intent,
         .facts = &l->facts,
         .verdict = &l->verdict,
-        .threads = engine_threads(),
+        .threads = launch_engine_threads(),
         .recipes = &l->recipes,
         .recipe = o->recipe,
         .model = l->ref.name,
@@ -316,6 +349,9 @@ int launch_prepare(const struct launch_options *o, enum plan_intent intent, cons
         .n_env = o->env.n,
         .engine_args = o->engine_args,
         .n_engine_args = (size_t)o->n_engine_args,
+        .rpc_workers = l->rpc_workers,
+        .n_rpc_workers = l->n_rpc_workers,
+        .rpc_lenient = o->dry_run,
     };
     return plan_build(&req, &l->plan, err);
 }
@@ -336,6 +372,7 @@ void launch_release(struct launch *l)
     store_ref_release(&l->ref);
     free(l->store_root);
     free(l->model_file);
+    rpc_workers_release(l->rpc_workers, l->n_rpc_workers);
 }
 
 static void add_size(struct strbuf *sb, uint64_t bytes)
@@ -362,12 +399,40 @@ void launch_explain(const struct launch_options *o, const struct launch *l)
         add_size(&sb, p->fit.total);
         strbuf_addstr(&sb, " of ");
         add_size(&sb, p->budget);
-        strbuf_addf(&sb, " (%s)\n", !strcmp(p->budget_from, "ram") ? "RAM less 4 GiB" : "GPU");
+        strbuf_addf(&sb, " (%s%s)\n",
+                    !strcmp(p->budget_from, "ram")   ? "RAM less 4 GiB"
+                    : !strcmp(p->budget_from, "rpc") ? "the RPC workers"
+                                                     : "GPU",
+                    p->rpc_free && strcmp(p->budget_from, "rpc") ? " and the RPC workers" : "");
     }
     for (size_t i = 0; i < p->notes.n; i++)
         strbuf_addf(&sb, "halobox: note: %s\n", p->notes.v[i]);
     fputs(sb.buf, stderr);
     strbuf_release(&sb);
+}
+
+/* --rpc: each worker's part of the plan, as comments after the main
+ * node's command: the command to run there and what it answered. */
+static void launch_rpc_dry_run(const struct launch *l, struct strbuf *out)
+{
+    for (size_t i = 0; i < l->n_rpc_workers; i++) {
+        const struct rpc_worker *w = &l->rpc_workers[i];
+        strbuf_addf(out, "# worker %zu on %s: halobox rpc-worker --listen %s --recipe %s\n", i + 1,
+                    w->ep.host, w->ep.text, l->plan.recipe);
+        if (w->info.devices_known)
+            strbuf_addf(out,
+                        "#   answers: RPC protocol %u.%u.%u, %u device%s, %.2f GiB free of "
+                        "%.2f GiB\n",
+                        w->info.version.major, w->info.version.minor, w->info.version.patch,
+                        w->info.n_devices, w->info.n_devices == 1 ? "" : "s",
+                        (double)w->info.free_sum / (double)GIB,
+                        (double)w->info.total_sum / (double)GIB);
+        else if (w->version_known)
+            strbuf_addf(out, "#   answers: RPC protocol %u.%u.%u\n", w->info.version.major,
+                        w->info.version.minor, w->info.version.patch);
+        else
+            strbuf_addf(out, "#   does not answer: %s\n", w->error ? w->error : "no reply");
+    }
 }
 
 int launch_print_dry_run(const struct launch *l, struct hb_error *err)
@@ -378,6 +443,7 @@ int launch_print_dry_run(const struct launch *l, struct hb_error *err)
     struct strbuf line = STRBUF_INIT;
     shell_quote_argv(&line, argv.v, argv.n);
     strbuf_addch(&line, '\n');
+    launch_rpc_dry_run(l, &line);
     int r = write_stdout(&line, err);
     strbuf_release(&line);
     str_list_release(&argv);

@@ -9,7 +9,8 @@
 #include "store/store.h"
 
 enum launch_opt {
-    LO_SERVE = 1 << 0, /* --port, --host, --detach, --generate, --timeout */
+    LO_SERVE = 1 << 0,  /* --port, --host, --detach, --generate, --timeout */
+    LO_WORKER = 1 << 1, /* --listen, --cache, --allow-any-address (rpc-worker) */
 };
 
 struct launch_options {
@@ -24,6 +25,9 @@ struct launch_options {
     const char *port; /* N or auto; NULL: the default */
     const char *generate;
     int timeout_s;
+    const char *rpc;    /* --rpc HOST:PORT,...: llama.cpp RPC workers */
+    const char *listen; /* rpc-worker: --listen ADDR:PORT */
+    bool cache, allow_any_address;
     struct str_list env;
     /* positional arguments, and those after -- */
     char **args;
@@ -48,6 +52,8 @@ struct launch {
     char *model_file;
     struct plan plan;
     struct str_list warnings;
+    struct rpc_worker *rpc_workers; /* --rpc, as probed before the plan */
+    size_t n_rpc_workers;
 };
 
 void launch_init(struct launch *l);
@@ -57,6 +63,9 @@ int launch_prepare(const struct launch_options *o, enum plan_intent intent, cons
                    bool interactive, const char *name, unsigned port, struct launch *l,
                    struct hb_error *err);
 void launch_release(struct launch *l);
+
+/* One engine thread per physical core of this host. */
+unsigned launch_engine_threads(void);
 
 /* The recipe, its reasons and the plan's notes on stderr (not with
  * --quiet). */

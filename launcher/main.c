@@ -109,6 +109,12 @@ static const char usage_run[] =
     "  --store DIR      the model store (default $HALOBOX_STORE, ...)\n"
     "  --verbose        show the engine's log\n"
     "  --quiet          do not print the recipe, its reasons and the notes\n"
+    "  --rpc HOST:PORT,...\n"
+    "                   split the model across llama.cpp RPC workers ('halobox\n"
+    "                   rpc-worker' on each): each must answer and run the same\n"
+    "                   engine version before anything loads, and the memory fit\n"
+    "                   counts their free memory; --dry-run also shows each\n"
+    "                   worker's part\n"
     "\n"
     "Exit status: 0 ok, 1 the model does not fit or the doctor found an error,\n"
     "2 usage, 3 bad input (unknown model), 4 the engine or podman failed,\n"
@@ -133,7 +139,7 @@ static const char usage_serve[] =
     "                   print a systemd Quadlet .container unit, or a Kubernetes\n"
     "                   pod for 'podman kube play', for the same plan\n"
     "  --recipe, --ctx, --kv-type, --env, --dry-run, --force, --build, --facts,\n"
-    "  --fresh, --store, --quiet: as for 'halobox run'\n";
+    "  --fresh, --store, --quiet, --rpc: as for 'halobox run'\n";
 
 static const char usage_ps[] =
     "usage: halobox ps [--json]\n"
@@ -174,6 +180,10 @@ const struct command commands[] = {
     {"logs", cmd_logs, "show the engine log of a halobox container", usage_logs},
     {"bench", cmd_bench, "benchmark results: ls, show, compare, report, import-log",
      cmd_bench_usage},
+    {"rpc-worker", cmd_rpc_worker, "lend this host's devices to another's engine (RPC)",
+     cmd_rpc_worker_usage},
+    {"cluster", cmd_cluster, "check the RPC workers: reachability, version, memory",
+     cmd_cluster_usage},
     {"version", cmd_version, "print the version", usage_version},
     {"help", cmd_help, "show help for a command", usage_help},
     {"completion", cmd_completion, "print the shell completion script", usage_completion},

@@ -3,6 +3,7 @@
 #include <ctype.h>
 
 #include "plan.h"
+#include "plan_internal.h"
 #include "util/strbuf.h"
 
 /* From this build on, llama.cpp spells "no mmap" --load-mode none (#20834)
@@ -31,6 +32,8 @@ const char *plan_intent_name(enum plan_intent i)
         return "run";
     case PLAN_SERVE:
         return "serve";
+    case PLAN_RPC_WORKER:
+        return "rpc-worker";
     default:
         return "bench";
     }
@@ -62,6 +65,8 @@ void plan_release(struct plan *p)
     free(p->image);
     free(p->store_root);
     free(p->host);
+    free(p->cache_dir);
+    free(p->rpc);
     struct str_list *lists[] = {&p->reasons, &p->notes,    &p->devices,  &p->device_nodes,
                                 &p->groups,  &p->security, &p->cap_drop, &p->env,
                                 &p->labels,  &p->engine};
@@ -133,8 +138,8 @@ static const struct facts_gpu *main_gpu(const struct plan_request *req)
     return f->n_gpus ? &f->gpus[0] : NULL;
 }
 
-static int choose_recipe(const struct plan_request *req, struct plan *p, const struct recipe **out,
-                         struct hb_error *err)
+int choose_recipe(const struct plan_request *req, struct plan *p, const struct recipe **out,
+                  struct hb_error *err)
 {
     const struct recipe_set *set = req->recipes;
     const struct recipe *r = NULL;
@@ -256,12 +261,17 @@ static int plan_fit(const struct plan_request *req, struct plan *p, struct hb_er
     } else if (f->memory.total_bytes.known && f->memory.total_bytes.v > RAM_HEADROOM) {
         p->budget = f->memory.total_bytes.v - RAM_HEADROOM;
         p->budget_from = "ram";
+    } else if (p->rpc_free) {
+        p->budget_from = "rpc";
     } else {
         p->ctx = req->ctx ? req->ctx : m->context_length;
         str_list_add(&p->notes,
                      "the memory this host can give the model is unknown: its fit is not checked");
         return 0;
     }
+    /* The workers' free memory: llama.cpp splits the weights and the KV
+     * cache across every device by its free memory. */
+    p->budget += p->rpc_free;
     p->fit_checked = true;
     uint64_t trained = m->context_length;
     if (req->ctx) {
@@ -308,6 +318,11 @@ static int plan_fit(const struct plan_request *req, struct plan *p, struct hb_er
     else
         strbuf_addstr(&msg, "the GPU can use ");
     add_size(&msg, p->budget);
+    if (p->rpc_free) {
+        strbuf_addstr(&msg, " with the ");
+        add_size(&msg, p->rpc_free);
+        strbuf_addstr(&msg, " free on the RPC workers");
+    }
     strbuf_addf(&msg,
                 " (%s%s): ", !strcmp(p->budget_from, "ram") ? "RAM less 4 GiB" : "limited by ",
                 !strcmp(p->budget_from, "ram") ? "" : p->budget_from);
@@ -346,7 +361,8 @@ static void add_common_engine_flags(const struct plan_request *req, struct plan 
 {
     unsigned build = plan_engine_build(p->engine_version);
     bool new_flags = build == 0 || build >= BUILD_LOAD_MODE;
-    bool gpu = strcmp(p->backend, "cpu") != 0;
+    /* RPC workers are devices too: -ngl puts the layers on them. */
+    bool gpu = strcmp(p->backend, "cpu") != 0 || p->rpc;
     struct str_list *e = &p->engine;
     if (!bench && p->ctx) {
         str_list_add(e, "-c");
@@ -423,24 +439,20 @@ static void plan_engine(const struct plan_request *req, struct plan *p)
         str_list_add(e, "-o");
         str_list_add(e, "json");
         break;
+    case PLAN_RPC_WORKER: /* plan_rpc.c */
+        break;
+    }
+    if (p->rpc) {
+        str_list_add(e, "--rpc");
+        str_list_add(e, p->rpc);
     }
     for (size_t i = 0; i < req->n_engine_args; i++)
         str_list_add(e, req->engine_args[i]);
     strbuf_release(&model);
 }
 
-int plan_build(const struct plan_request *req, struct plan *p, struct hb_error *err)
+int plan_name(const struct plan_request *req, struct plan *p, struct hb_error *err)
 {
-    memset(p, 0, sizeof(*p));
-    p->intent = req->intent;
-    p->model = xstrdup(req->model);
-    p->store_root = xstrdup(req->store_root);
-    /* podman's -v splits on ':'; the Quadlet Volume= key does too. */
-    if (strchr(req->store_root, ':') || strchr(req->store_root, ','))
-        return hb_error_set(err, EXIT_RUNTIME,
-                            "the model store '%s' has a ':' or ',' in its path, which podman "
-                            "cannot mount: move it (HALOBOX_STORE)",
-                            req->store_root);
     if (req->name) {
         if (!container_name_ok(req->name))
             return hb_error_set(err, EXIT_USAGE,
@@ -448,30 +460,22 @@ int plan_build(const struct plan_request *req, struct plan *p, struct hb_error *
                                 "starting with a letter or digit)",
                                 req->name);
         p->name = xstrdup(req->name);
-    } else {
-        struct strbuf n = STRBUF_INIT;
-        if (req->intent == PLAN_SERVE)
-            strbuf_addf(&n, "halobox-%s-%u", req->model, req->port);
-        else
-            strbuf_addf(&n, "halobox-%s-%s", plan_intent_name(req->intent), req->model);
-        p->name = strbuf_detach(&n);
+        return 0;
     }
+    struct strbuf n = STRBUF_INIT;
+    if (req->intent == PLAN_SERVE)
+        strbuf_addf(&n, "halobox-%s-%u", req->model, req->port);
+    else if (req->intent == PLAN_RPC_WORKER)
+        strbuf_addf(&n, "halobox-rpc-%u", req->port);
+    else
+        strbuf_addf(&n, "halobox-%s-%s", plan_intent_name(req->intent), req->model);
+    p->name = strbuf_detach(&n);
+    return 0;
+}
 
-    const struct recipe *r = NULL;
-    if (choose_recipe(req, p, &r, err) < 0)
-        return -1;
-    p->recipe = xstrdup(r->name);
-    p->backend = xstrdup(r->backend);
-    p->engine_version = xstrdup(r->engine_version);
-    p->image = recipe_image_tag(r);
-
-    if (plan_fit(req, p, err) < 0)
-        return -1;
-
+void plan_isolate(const struct plan_request *req, const struct recipe *r, struct plan *p)
+{
     const struct facts *f = req->facts;
-    p->rm = req->intent != PLAN_SERVE;
-    p->detach = req->intent == PLAN_SERVE;
-    p->interactive = req->intent == PLAN_RUN && !req->prompt && req->interactive;
     plan_devices(req, r, p);
     /* Rootless podman maps the user's groups away; keep-groups keeps the
      * render and video groups that open /dev/dri and /dev/kfd. */
@@ -482,6 +486,42 @@ int plan_build(const struct plan_request *req, struct plan *p, struct hb_error *
     if (str_eq(f->containers.selinux, "enforcing"))
         str_list_add(&p->security, "label=disable");
     plan_env(req, r, p);
+}
+
+int plan_build(const struct plan_request *req, struct plan *p, struct hb_error *err)
+{
+    if (req->intent == PLAN_RPC_WORKER)
+        return plan_rpc_worker(req, p, err);
+    memset(p, 0, sizeof(*p));
+    p->intent = req->intent;
+    p->model = xstrdup(req->model);
+    p->store_root = xstrdup(req->store_root);
+    /* podman's -v splits on ':'; the Quadlet Volume= key does too. */
+    if (strchr(req->store_root, ':') || strchr(req->store_root, ','))
+        return hb_error_set(err, EXIT_RUNTIME,
+                            "the model store '%s' has a ':' or ',' in its path, which podman "
+                            "cannot mount: move it (HALOBOX_STORE)",
+                            req->store_root);
+    if (plan_name(req, p, err) < 0)
+        return -1;
+
+    const struct recipe *r = NULL;
+    if (choose_recipe(req, p, &r, err) < 0)
+        return -1;
+    p->recipe = xstrdup(r->name);
+    p->backend = xstrdup(r->backend);
+    p->engine_version = xstrdup(r->engine_version);
+    p->image = recipe_image_tag(r);
+
+    if (req->n_rpc_workers && plan_rpc_workers(req, p, err) < 0)
+        return -1;
+    if (plan_fit(req, p, err) < 0)
+        return -1;
+
+    p->rm = req->intent != PLAN_SERVE;
+    p->detach = req->intent == PLAN_SERVE;
+    p->interactive = req->intent == PLAN_RUN && !req->prompt && req->interactive;
+    plan_isolate(req, r, p);
 
     if (req->intent == PLAN_SERVE) {
         p->host = xstrdup(req->host && *req->host ? req->host : PLAN_DEFAULT_HOST);
@@ -504,6 +544,8 @@ int plan_build(const struct plan_request *req, struct plan *p, struct hb_error *
         str_list_addf(&p->labels, "halobox.host=%s", p->host);
         str_list_addf(&p->labels, "halobox.port=%u", p->port);
     }
+    if (p->rpc)
+        str_list_addf(&p->labels, "halobox.rpc=%s", p->rpc);
     plan_engine(req, p);
     return 0;
 }

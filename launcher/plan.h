@@ -28,11 +28,16 @@
  * images carry halobox.recipe and halobox.backend themselves, so this one
  * is what tells a container halobox started from any other. */
 #define PLAN_LABEL_MODEL "halobox.model"
+/* rpc-worker --cache: where the tensor cache is mounted (LLAMA_CACHE). */
+#define PLAN_CACHE_MOUNT "/cache"
+
+struct rpc_worker;
 
 enum plan_intent {
-    PLAN_RUN,   /* one completion for a prompt, or a chat on a terminal */
-    PLAN_SERVE, /* llama-server with the OpenAI-compatible API */
-    PLAN_BENCH, /* llama-bench, JSON on stdout */
+    PLAN_RUN,        /* one completion for a prompt, or a chat on a terminal */
+    PLAN_SERVE,      /* llama-server with the OpenAI-compatible API */
+    PLAN_BENCH,      /* llama-bench, JSON on stdout */
+    PLAN_RPC_WORKER, /* ggml-rpc-server: this host's devices for another's engine */
 };
 
 const char *plan_intent_name(enum plan_intent i);
@@ -72,6 +77,17 @@ struct plan_request {
     size_t n_env;
     char *const *engine_args; /* after --: appended to the engine's argv */
     size_t n_engine_args;
+
+    /* rpc-worker (plan_rpc.c): host and port are the --listen address;
+     * model, store_root, model_file and fit are NULL. */
+    const char *rpc_cache_dir; /* --cache: the host folder, NULL: no cache */
+    bool allow_any_address;    /* a wildcard --listen address, as asked */
+    /* run, serve, bench --rpc: the workers as rpc_probe found them. With
+     * rpc_lenient (--dry-run) a worker that is down or speaks another
+     * protocol is a note instead of the error. */
+    const struct rpc_worker *rpc_workers;
+    size_t n_rpc_workers;
+    bool rpc_lenient;
 };
 
 struct plan {
@@ -100,6 +116,9 @@ struct plan {
     char *host;                   /* serve: the published address */
     unsigned port;                /* serve: 0 otherwise */
     struct str_list engine;       /* the container's command */
+    char *cache_dir;              /* rpc-worker --cache: mounted at PLAN_CACHE_MOUNT */
+    char *rpc;                    /* --rpc: the workers, as the engine gets them */
+    uint64_t rpc_free;            /* their free memory, counted in the budget */
 
     /* the memory fit */
     bool fit_checked;

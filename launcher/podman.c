@@ -71,7 +71,10 @@ void podman_run_argv(const struct plan *p, const char *podman, struct str_list *
         str_list_addf(argv, "--device=%s", p->devices.v[i]);
     for (size_t i = 0; i < p->groups.n; i++)
         str_list_addf(argv, "--group-add=%s", p->groups.v[i]);
-    str_list_addf(argv, "--volume=%s:%s:ro", p->store_root, PLAN_STORE_MOUNT);
+    if (p->store_root)
+        str_list_addf(argv, "--volume=%s:%s:ro", p->store_root, PLAN_STORE_MOUNT);
+    if (p->cache_dir)
+        str_list_addf(argv, "--volume=%s:%s", p->cache_dir, PLAN_CACHE_MOUNT);
     for (size_t i = 0; i < p->env.n; i++)
         str_list_addf(argv, "--env=%s", p->env.v[i]);
     for (size_t i = 0; i < p->labels.n; i++)
