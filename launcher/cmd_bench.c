@@ -23,6 +23,8 @@ const char cmd_bench_usage[] =
     "                             [--model NAME|FILE] [--json|--markdown]\n"
     "       halobox bench import-log FILE [--label NAME] [--gpu-family FAMILY]\n"
     "                             [--model NAME|FILE]\n"
+    "       halobox bench export RUN...|--last N -o FILE.tar.gz [--facts FILE]\n"
+    "       halobox bench import FILE.tar.gz\n"
     "\n"
     "Benchmark results, each kept with the host facts, the model and the image it\n"
     "ran in (one JSON Lines file per run), so that two machines or two images can\n"
@@ -37,6 +39,9 @@ const char cmd_bench_usage[] =
     "  import-log  keep llama-bench output from another machine (-o json, -o jsonl\n"
     "              or its markdown table, e.g. a posted log) as a run; what the log\n"
     "              cannot tell stays null\n"
+    "  export      one .tar.gz bundle of runs, their engine logs and this host's\n"
+    "              facts, to send to someone\n"
+    "  import      the runs of a bundle, verified; refuses runs already here\n"
     "\n"
     "'halobox bench MODEL' runs llama-bench in the engine images and keeps the\n"
     "results as a new run ('halobox bench MODEL --help' for its options).\n"
@@ -44,7 +49,8 @@ const char cmd_bench_usage[] =
     "RUN is a run id, the start of one, or the path of a run file.\n"
     "Environment: HALOBOX_BENCH_DIR holds the runs (default\n"
     "$XDG_DATA_HOME/halobox/bench, else ~/.local/share/halobox/bench).\n"
-    "Exit status: 0 ok, 2 usage, 3 a malformed log or run file or an unknown run,\n"
+    "Exit status: 0 ok, 2 usage, 3 a malformed log, run file or bundle, an unknown\n"
+    "run or a run already imported,\n"
     "4 any other failure. Run 'halobox bench VERB --help' for a verb's options.\n";
 
 static const char usage_ls[] =
@@ -103,6 +109,8 @@ int bench_parse(const char *verb, const char *usage, unsigned allowed, int argc,
         {BO_LAST, {"last", required_argument, NULL, 'l'}},
         {BO_LABEL, {"label", required_argument, NULL, 'L'}},
         {BO_GPU_FAMILY, {"gpu-family", required_argument, NULL, 'g'}},
+        {BO_OUTPUT, {"output", required_argument, NULL, 'o'}},
+        {BO_FACTS, {"facts", required_argument, NULL, 'F'}},
     };
     struct option opts[ARRAY_SIZE(all) + 2];
     size_t n = 0;
@@ -119,7 +127,8 @@ int bench_parse(const char *verb, const char *usage, unsigned allowed, int argc,
     char *end;
     optind = 1;
     opterr = 0;
-    while (ret < 0 && (c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+    const char *shorts = allowed & BO_OUTPUT ? ":ho:" : ":h";
+    while (ret < 0 && (c = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
         switch (c) {
         case 'j':
             o->json = true;
@@ -150,6 +159,12 @@ int bench_parse(const char *verb, const char *usage, unsigned allowed, int argc,
             break;
         case 'g':
             o->gpu_family = optarg;
+            break;
+        case 'o':
+            o->output = optarg;
+            break;
+        case 'F':
+            o->facts = optarg;
             break;
         case 'h':
             fputs(usage, stdout);
@@ -538,6 +553,8 @@ static const struct {
     {"show", bench_show},
     {"compare", bench_compare},
     {"import-log", cmd_bench_import_log},
+    {"export", cmd_bench_export},
+    {"import", cmd_bench_import},
 };
 
 int cmd_bench(int argc, char **argv)

@@ -14,6 +14,8 @@ enum bench_opt {
     BO_LAST = 1 << 5,
     BO_LABEL = 1 << 6,
     BO_GPU_FAMILY = 1 << 7,
+    BO_OUTPUT = 1 << 8,
+    BO_FACTS = 1 << 9,
 };
 
 struct bench_options {
@@ -24,7 +26,9 @@ struct bench_options {
     size_t last; /* 0: not given */
     const char *label;
     const char *gpu_family;
-    char **args; /* the positional arguments */
+    const char *output; /* -o FILE */
+    const char *facts;  /* --facts FILE */
+    char **args;        /* the positional arguments */
     int n_args;
 };
 
@@ -37,6 +41,10 @@ struct gguf_model;
 int bench_open_model(const char *what, struct gguf_model *m, char **sha256, struct hb_error *err);
 
 int cmd_bench_import_log(int argc, char **argv);
+/* bench export and bench import (cmd_bench_bundle.c). */
+int cmd_bench_export(int argc, char **argv);
+int cmd_bench_import(int argc, char **argv);
+extern const char cmd_bench_export_usage[], cmd_bench_import_usage[];
 
 /* `halobox bench MODEL ...` (cmd_bench_run.c): argv[0] is "bench". */
 int cmd_bench_run(int argc, char **argv);

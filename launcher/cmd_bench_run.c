@@ -551,6 +551,12 @@ static int run_recipe(struct brun *b, struct brun_recipe *br, struct hb_error *e
         strbuf_addstr(&why, "llama-bench gave no results");
         log_end(log.buf, &why);
     }
+    /* Kept beside the results for bug reports (bench export carries it);
+     * losing it does not lose the results. */
+    struct hb_error lerr = HB_ERROR_INIT;
+    if (bench_writer_add_log(b->w, p->recipe, log.buf, log.len, &lerr) < 0)
+        fprintf(stderr, "halobox: warning: the engine's log is not kept: %s\n", lerr.msg);
+    hb_error_release(&lerr);
     if (r == 0) {
         enum bench_status st = why.len ? BENCH_STATUS_FAILED : BENCH_STATUS_COMPLETE;
         if (why.len)

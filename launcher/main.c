@@ -8,6 +8,8 @@
 #define HALOBOX_VERSION "0.1.0"
 #endif
 
+const char halobox_version[] = HALOBOX_VERSION;
+
 static const char usage_main[] =
     "usage: halobox <command> [options]\n"
     "\n"

@@ -265,6 +265,44 @@ int bench_writer_finish(struct bench_writer *w, struct hb_error *err)
     return ret;
 }
 
+void bench_log_path(const char *dir, const char *id, struct strbuf *out)
+{
+    strbuf_reset(out);
+    strbuf_addf(out, "%s/%s.log", dir, id);
+}
+
+int bench_writer_add_log(struct bench_writer *w, const char *recipe, const char *text, size_t len,
+                         struct hb_error *err)
+{
+    struct strbuf path = STRBUF_INIT, chunk = STRBUF_INIT;
+    bench_log_path(w->dir, w->run->id, &path);
+    int fd = open(path.buf, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    struct stat st;
+    int ret = 0;
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        ret = hb_error_set(err, EXIT_RUNTIME, "%s: cannot write: %s", path.buf, strerror(errno));
+    } else if ((uint64_t)st.st_size < BENCH_LOG_MAX) {
+        static const char cut[] = "\n[halobox: the log is cut here, at its size limit]\n";
+        size_t room = BENCH_LOG_MAX - (size_t)st.st_size;
+        strbuf_addf(&chunk, "== recipe %s\n", recipe);
+        strbuf_add(&chunk, text, len);
+        if (len && text[len - 1] != '\n')
+            strbuf_addch(&chunk, '\n');
+        if (chunk.len > room) {
+            chunk.len = room > sizeof(cut) ? room - (sizeof(cut) - 1) : 0;
+            strbuf_addstr(&chunk, chunk.len ? cut : "");
+        }
+        if (write_all(fd, chunk.buf, chunk.len) < 0 || fsync(fd) < 0)
+            ret =
+                hb_error_set(err, EXIT_RUNTIME, "%s: cannot write: %s", path.buf, strerror(errno));
+    }
+    if (fd >= 0)
+        close(fd);
+    strbuf_release(&path);
+    strbuf_release(&chunk);
+    return ret;
+}
+
 void bench_writer_free(struct bench_writer *w)
 {
     if (!w)
