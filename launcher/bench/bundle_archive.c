@@ -205,21 +205,21 @@ int bundle_read(struct bundle *b, const void *data, size_t len, const char *orig
     r.a = la->read_new();
     if (!r.a)
         return hb_error_set(err, EXIT_RUNTIME, "%s: libarchive: out of memory", origin);
+    /* gzip's magic number: a bundle that is damaged rather than some other
+     * file. */
+    bool gzip = len >= 2 && ((const unsigned char *)data)[0] == 0x1f &&
+                ((const unsigned char *)data)[1] == 0x8b;
     int ret = 0;
     if (la->read_support_filter_gzip(r.a) != HB_ARCHIVE_OK ||
         la->read_support_format_tar(r.a) != HB_ARCHIVE_OK ||
         la->read_open_memory(r.a, data, len) != HB_ARCHIVE_OK)
-        ret = damaged(&r, "not a tar.gz bundle");
+        ret = damaged(&r, gzip ? "damaged or cut short" : "not a tar.gz bundle");
     while (ret == 0) {
         struct archive_entry *e;
         int h = la->read_next_header(r.a, &e);
         if (h == HB_ARCHIVE_EOF)
             break;
         if (h != HB_ARCHIVE_OK) {
-            /* gzip's magic number: a bundle that is damaged, not some
-             * other file. */
-            bool gzip = len >= 2 && ((const unsigned char *)data)[0] == 0x1f &&
-                        ((const unsigned char *)data)[1] == 0x8b;
             ret = damaged(&r, r.n_entries || gzip ? "damaged or cut short" : "not a tar.gz bundle");
             break;
         }
