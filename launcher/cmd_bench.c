@@ -50,8 +50,8 @@ const char cmd_bench_usage[] =
     "Environment: HALOBOX_BENCH_DIR holds the runs (default\n"
     "$XDG_DATA_HOME/halobox/bench, else ~/.local/share/halobox/bench).\n"
     "Exit status: 0 ok, 2 usage, 3 a malformed log, run file or bundle, an unknown\n"
-    "run or a run already imported,\n"
-    "4 any other failure. Run 'halobox bench VERB --help' for a verb's options.\n";
+    "run or a run already imported, 4 any other failure. Run 'halobox bench VERB\n"
+    "--help' for a verb's options.\n";
 
 static const char usage_ls[] =
     "usage: halobox bench ls [--json]\n"

@@ -216,7 +216,7 @@ static int brun_parse(int argc, char **argv, struct brun_options *o)
         return usage_error("bench",
                            o->lo.n_args ? "one model at a time, not '%s'"
                                         : "name a model%s (or a verb: ls, show, compare, "
-                                          "import-log)",
+                                          "import-log, export, import)",
                            o->lo.n_args ? o->lo.args[1] : "");
     if (o->recipes && o->all_suitable)
         return usage_error("bench", "--recipes and --all-suitable exclude each other");

@@ -48,19 +48,20 @@ int cmd_completion(int argc, char **argv)
     recipes_release(&set);
     strbuf_release(&dir);
     hb_error_release(&rerr);
-    strbuf_addstr(&out, "' -- \"$cur\")) ;;\n"
-                        "    images) COMPREPLY=($(compgen -W '--json --help' -- \"$cur\")) ;;\n"
-                        "    run|serve) COMPREPLY=($(compgen -W '--recipe --ctx --kv-type --env "
-                        "--name --dry-run --force --build --facts --fresh --store --verbose "
-                        "--quiet --port --host --detach --timeout --generate --help' -- "
-                        "\"$cur\")) ;;\n"
-                        "    ps) COMPREPLY=($(compgen -W '--json --help' -- \"$cur\")) ;;\n"
-                        "    stop) COMPREPLY=($(compgen -W '--all --help' -- \"$cur\")) ;;\n"
-                        "    logs) COMPREPLY=($(compgen -W '--follow --help' -- \"$cur\")) ;;\n"
-                        "    bench) COMPREPLY=($(compgen -W 'ls show compare import-log --json "
-                        "--markdown --last --baseline --bandwidth --model --label --gpu-family "
-                        "--help' -- \"$cur\")) ;;\n"
-                        "    help) COMPREPLY=($(compgen -W '");
+    strbuf_addstr(&out,
+                  "' -- \"$cur\")) ;;\n"
+                  "    images) COMPREPLY=($(compgen -W '--json --help' -- \"$cur\")) ;;\n"
+                  "    run|serve) COMPREPLY=($(compgen -W '--recipe --ctx --kv-type --env "
+                  "--name --dry-run --force --build --facts --fresh --store --verbose "
+                  "--quiet --port --host --detach --timeout --generate --help' -- "
+                  "\"$cur\")) ;;\n"
+                  "    ps) COMPREPLY=($(compgen -W '--json --help' -- \"$cur\")) ;;\n"
+                  "    stop) COMPREPLY=($(compgen -W '--all --help' -- \"$cur\")) ;;\n"
+                  "    logs) COMPREPLY=($(compgen -W '--follow --help' -- \"$cur\")) ;;\n"
+                  "    bench) COMPREPLY=($(compgen -W 'ls show compare import-log export import "
+                  "--json --markdown --last --baseline --bandwidth --model --label "
+                  "--gpu-family --output --facts --help' -- \"$cur\")) ;;\n"
+                  "    help) COMPREPLY=($(compgen -W '");
     for (size_t i = 0; i < n_commands; i++)
         strbuf_addf(&out, "%s%s", i ? " " : "", commands[i].name);
     strbuf_addstr(&out, "' -- \"$cur\")) ;;\n"
