@@ -48,15 +48,6 @@ const char cmd_bench_import_usage[] =
     "Exit status: 0 imported, 2 usage, 3 a malformed bundle or a run already\n"
     "imported, 4 any other failure.\n";
 
-static char *now_rfc3339(time_t t)
-{
-    char buf[32];
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return xstrdup(buf);
-}
-
 /* ---- export ------------------------------------------------------------------ */
 
 /* The bundle's name from -o: the base name less .tar.gz or .tgz. */
@@ -210,7 +201,7 @@ int cmd_bench_export(int argc, char **argv)
     struct hb_error err = HB_ERROR_INIT;
     time_t now = time(NULL);
     struct bundle b = {
-        .name = name, .halobox_version = xstrdup(halobox_version), .created = now_rfc3339(now)};
+        .name = name, .halobox_version = xstrdup(halobox_version), .created = bench_rfc3339(now)};
     struct strbuf out = STRBUF_INIT;
     if (add_runs(&b, &o, &err) == 0 && add_facts(&b, o.facts, &err) == 0 &&
         write_bundle(&b, o.output, now, &err) == 0) {
@@ -290,23 +281,15 @@ static int check_duplicates(const struct import *im, struct hb_error *err)
 static int write_new_file(const char *path, const struct strbuf *data, struct hb_error *err)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    int ret = fd < 0 ? -1 : 0;
-    for (size_t off = 0; ret == 0 && off < data->len;) {
-        ssize_t n = write(fd, data->buf + off, data->len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            ret = -1;
-        else
-            off += (size_t)n;
-    }
-    if (ret == 0 && fsync(fd) < 0)
-        ret = -1;
-    if (ret < 0)
+    if (fd < 0 || write_full(fd, data->buf, data->len) < 0 || fsync(fd) < 0) {
         hb_error_set(err, EXIT_RUNTIME, "%s: cannot write: %s", path, strerror(errno));
-    if (fd >= 0)
-        close(fd);
-    return ret;
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return close(fd) < 0
+               ? hb_error_set(err, EXIT_RUNTIME, "%s: cannot write: %s", path, strerror(errno))
+               : 0;
 }
 
 /* Every run's files into the temporary directory, then each run file read

@@ -50,10 +50,9 @@ bool bench_run_id_valid(const char *id)
     return true;
 }
 
-static char *now_rfc3339(void)
+char *bench_rfc3339(time_t t)
 {
     char buf[32];
-    time_t t = time(NULL);
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -76,20 +75,6 @@ static char *new_run_id(void)
     struct strbuf sb = STRBUF_INIT;
     strbuf_addf(&sb, "%s.%03ldZ-%04x", stamp, ts.tv_nsec / 1000000, rnd);
     return strbuf_detach(&sb);
-}
-
-static int write_all(int fd, const char *p, size_t len)
-{
-    while (len) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
 }
 
 static void fsync_dir(const char *dir)
@@ -121,7 +106,7 @@ static int append_line(struct bench_writer *w, cJSON *json, struct hb_error *err
     strbuf_addch(&line, '\n');
     free(text);
     int ret = 0;
-    if (write_all(w->fd, line.buf, line.len) < 0 || fsync(w->fd) < 0)
+    if (write_full(w->fd, line.buf, line.len) < 0 || fsync(w->fd) < 0)
         ret = hb_error_set(err, EXIT_RUNTIME, "%s: cannot write: %s", w->path, strerror(errno));
     else
         strbuf_add(&w->body, line.buf, line.len);
@@ -171,7 +156,7 @@ int bench_writer_open(struct bench_writer **out, const char *dir, struct bench_r
     /* Held until the writer closes: readers see the run as running. */
     flock(fd, LOCK_EX);
     if (!run->created)
-        run->created = now_rfc3339();
+        run->created = bench_rfc3339(time(NULL));
     run->status = BENCH_STATUS_RUNNING;
     for (size_t i = 0; i < run->n_recipes; i++)
         run->recipes[i].status = BENCH_STATUS_PENDING;
@@ -187,7 +172,7 @@ int bench_writer_open(struct bench_writer **out, const char *dir, struct bench_r
     struct strbuf head = STRBUF_INIT;
     header_text(run, &head);
     int ret = 0;
-    if (write_all(fd, head.buf, head.len) < 0 || fsync(fd) < 0)
+    if (write_full(fd, head.buf, head.len) < 0 || fsync(fd) < 0)
         ret = hb_error_set(err, EXIT_RUNTIME, "%s: cannot write: %s", w->path, strerror(errno));
     strbuf_release(&head);
     if (ret < 0) {
@@ -251,7 +236,7 @@ int bench_writer_finish(struct bench_writer *w, struct hb_error *err)
     strbuf_addf(&tmp, "%s/.%s.jsonl.tmp", w->dir, run->id);
     int ret = 0;
     int fd = open(tmp.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0 || write_all(fd, text.buf, text.len) < 0 || fsync(fd) < 0 ||
+    if (fd < 0 || write_full(fd, text.buf, text.len) < 0 || fsync(fd) < 0 ||
         rename(tmp.buf, w->path) < 0) {
         ret = hb_error_set(err, EXIT_RUNTIME, "%s: cannot write: %s", w->path, strerror(errno));
         unlink(tmp.buf);
@@ -292,7 +277,7 @@ int bench_writer_add_log(struct bench_writer *w, const char *recipe, const char 
             chunk.len = room > sizeof(cut) ? room - (sizeof(cut) - 1) : 0;
             strbuf_addstr(&chunk, chunk.len ? cut : "");
         }
-        if (write_all(fd, chunk.buf, chunk.len) < 0 || fsync(fd) < 0)
+        if (write_full(fd, chunk.buf, chunk.len) < 0 || fsync(fd) < 0)
             ret =
                 hb_error_set(err, EXIT_RUNTIME, "%s: cannot write: %s", path.buf, strerror(errno));
     }

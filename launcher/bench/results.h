@@ -19,6 +19,8 @@
 #ifndef HALOBOX_BENCH_RESULTS_H
 #define HALOBOX_BENCH_RESULTS_H
 
+#include <time.h>
+
 #include "bench/llama_bench_json.h"
 #include "facts.h"
 #include "util/error.h"
@@ -148,6 +150,9 @@ struct cJSON *bench_run_to_json(const struct bench_run *run);
 
 /* The directory (not created): HALOBOX_BENCH_DIR, else the data dir's. */
 int bench_dir(struct strbuf *out, struct hb_error *err);
+
+/* A time as the store writes it: "2026-11-22T00:22:24Z" (UTC). */
+char *bench_rfc3339(time_t t);
 
 /* Whether a string can be a run id (letters, digits, '.', '_', '-'). New
  * ids are the UTC time and 4 random hex digits, "20261122T002224.517Z-3fa1". */

@@ -1,9 +1,7 @@
 #include "common.h"
 
-#include <dlfcn.h>
-
 #include "archive_dl.h"
-#include "strbuf.h"
+#include "dl_table.h"
 
 /* Every distribution ships libarchive 3 as soname 13; the bare name is for
  * a hand-built one. */
@@ -13,10 +11,7 @@ static const char *const sonames[] = {"libarchive.so.13", "libarchive.so"};
     {                                                                                              \
         "archive_" name, offsetof(struct archive_api, field)                                       \
     }
-static const struct {
-    const char *name;
-    size_t offset;
-} symbols[] = {
+static const struct dl_symbol symbols[] = {
     SYM("read_new", read_new),
     SYM("read_support_filter_gzip", read_support_filter_gzip),
     SYM("read_support_format_tar", read_support_format_tar),
@@ -104,51 +99,18 @@ _Static_assert(HB_AE_IFMT == AE_IFMT && HB_AE_IFREG == AE_IFREG && HB_AE_IFDIR =
 #endif
 
 static struct archive_api api;
-static bool loaded;
 
-static int archive_load_symbols(void *lib, struct strbuf *missing)
-{
-    for (size_t i = 0; i < ARRAY_SIZE(symbols); i++) {
-        void *fn = dlsym(lib, symbols[i].name);
-        if (!fn) {
-            strbuf_addstr(missing, symbols[i].name);
-            return -1;
-        }
-        /* dlsym returns object pointers; POSIX guarantees they convert to
-         * function pointers. */
-        memcpy((char *)&api + symbols[i].offset, &fn, sizeof(fn));
-    }
-    return 0;
-}
+static struct dl_library lib = {
+    .name = "libarchive",
+    .install = "libarchive13 (Debian, Ubuntu) or libarchive (Fedora)",
+    .sonames = sonames,
+    .n_sonames = ARRAY_SIZE(sonames),
+    .symbols = symbols,
+    .n_symbols = ARRAY_SIZE(symbols),
+    .table = &api,
+};
 
 const struct archive_api *archive_api_get(struct hb_error *err)
 {
-    if (loaded)
-        return &api;
-    struct strbuf why = STRBUF_INIT;
-    for (size_t i = 0; i < ARRAY_SIZE(sonames); i++) {
-        void *lib = dlopen(sonames[i], RTLD_NOW | RTLD_LOCAL);
-        if (!lib) {
-            if (!why.len)
-                strbuf_addstr(&why, dlerror());
-            continue;
-        }
-        struct strbuf missing = STRBUF_INIT;
-        if (archive_load_symbols(lib, &missing) == 0) {
-            strbuf_release(&missing);
-            strbuf_release(&why);
-            loaded = true;
-            return &api;
-        }
-        strbuf_reset(&why);
-        strbuf_addf(&why, "%s lacks %s", sonames[i], missing.buf);
-        strbuf_release(&missing);
-        dlclose(lib);
-    }
-    hb_error_set(err, EXIT_RUNTIME,
-                 "libarchive is needed for this and could not be loaded (%s): install "
-                 "libarchive13 (Debian, Ubuntu) or libarchive (Fedora)",
-                 why.buf);
-    strbuf_release(&why);
-    return NULL;
+    return dl_library_load(&lib, err) == 0 ? &api : NULL;
 }

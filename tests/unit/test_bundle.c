@@ -12,6 +12,7 @@
 #include "bench/bundle.h"
 #include "bench/results.h"
 #include "test.h"
+#include "util/dl_table.h"
 #include "util/fs.h"
 #include "util/strbuf.h"
 
@@ -300,6 +301,36 @@ static void test_log_cap(void)
     strbuf_release(&text);
 }
 
+/* The loader that libarchive and libcurl share: a soname that is not there,
+ * one without a symbol, then one with it (the C library itself). */
+static void test_dl_library(void)
+{
+    struct {
+        int (*fn)(const char *);
+    } table = {0};
+    static const struct dl_symbol missing[] = {{"halobox_no_such_symbol", 0}};
+    static const struct dl_symbol present[] = {{"atoi", 0}};
+    static const char *const nosuch[] = {"libhalobox-no-such.so.0"};
+    static const char *const libc[] = {"libhalobox-no-such.so.0", "libc.so.6"};
+    struct dl_library lib = {"libnosuch", "nothing", nosuch, 1, present, 1, &table, false};
+    struct hb_error err = HB_ERROR_INIT;
+    CHECK(dl_library_load(&lib, &err) < 0);
+    CHECK_ERR(&err,
+              "libnosuch is needed for this and could not be loaded (libhalobox-no-such.so.0");
+    CHECK_ERR(&err, "): install nothing");
+    CHECK(err.exit_code == EXIT_RUNTIME);
+    hb_error_release(&err);
+    lib = (struct dl_library){"libc", "libc6", libc, 2, missing, 1, &table, false};
+    CHECK(dl_library_load(&lib, &err) < 0);
+    CHECK_ERR(&err, "(libc.so.6 lacks halobox_no_such_symbol)");
+    hb_error_release(&err);
+    lib = (struct dl_library){"libc", "libc6", libc, 2, present, 1, &table, false};
+    CHECK(dl_library_load(&lib, &err) == 0);
+    CHECK(lib.loaded && table.fn && table.fn("42") == 42);
+    CHECK(dl_library_load(&lib, &err) == 0);
+    hb_error_release(&err);
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof(tmpdir), "/tmp/halobox-test-bundle-XXXXXX");
@@ -312,6 +343,7 @@ int main(void)
     RUN(test_manifest_invalid);
     RUN(test_archive_roundtrip);
     RUN(test_log_cap);
+    RUN(test_dl_library);
     struct strbuf p = STRBUF_INIT;
     strbuf_addf(&p, "%s/runs/%s.jsonl", tmpdir, RUN_A);
     unlink(p.buf);
