@@ -130,6 +130,7 @@ while IFS='|' read -r mode error; do
     check_refused "$TMP/$mode.tar.gz" "$error"
 done <<EOT
 edit|member '$first' does not match its sha256 in the manifest
+grow|member '$first' has $(($(stat -c %s "$TMP/x/$first") + 3)) bytes, the manifest says $(stat -c %s "$TMP/x/$first")
 extra|member 'report-1/runs/extra.jsonl' is not in the manifest
 traversal|member 'report-1/../../evil.jsonl' has a '..', '.' or empty path component
 absolute|member '/tmp/halobox-evil.jsonl' has an absolute path

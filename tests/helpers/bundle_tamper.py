@@ -52,6 +52,8 @@ def main():
     elif mode == "edit":  # one byte of a run changed, the manifest not
         files = [(n, d.replace(b'"complete"', b'"failed__"', 1) if n == run_name else d)
                  for n, d in files]
+    elif mode == "grow":  # a line added to a run, the manifest not
+        files = [(n, d + b"{}\n" if n == run_name else d) for n, d in files]
     elif mode == "edit-rehashed":  # changed and the manifest made to match
         files = [(n, d.replace(b'"complete"', b'"failed"', 1) if n == run_name else d)
                  for n, d in files]
