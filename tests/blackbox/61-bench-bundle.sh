@@ -110,6 +110,12 @@ assert_eq "$(HALOBOX_BENCH_DIR="$TMP/control" "$HALOBOX" bench show "$lavapipe")
 python3 "$TAMPER" "$TMP/report-1.tar.gz" "$TMP/rehashed.tar.gz" edit-rehashed || t_fail "tamper"
 HALOBOX_BENCH_DIR="$TMP/control2" run "$HALOBOX" bench import "$TMP/rehashed.tar.gz"
 assert_rc 0
+assert_eq "$(HALOBOX_BENCH_DIR="$TMP/control2" "$HALOBOX" bench ls --json | jq -r '.[0].status')" failed
+# Directory entries for the bundle's own directories, as tar -c adds them.
+python3 "$TAMPER" "$TMP/report-1.tar.gz" "$TMP/dirs.tar.gz" dirs || t_fail "tamper dirs"
+HALOBOX_BENCH_DIR="$TMP/control3" run "$HALOBOX" bench import "$TMP/dirs.tar.gz"
+assert_rc 0
+assert_clean_stderr
 t_end
 
 t_begin "bench import: a bad bundle is refused with one line, exit 3, nothing written"
@@ -140,6 +146,7 @@ device|member '$first' is a device
 no-manifest|the first member is 'report-1/facts.json', not report-1/manifest.json
 manifest-last|the first member is 'report-1/facts.json', not report-1/manifest.json
 bad-schema|manifest.json is not of schema halobox.bundle/1
+bad-dir|directory 'report-1/other/' is not in the layout
 oversized|manifest member 'logs/$radv.log': size must be a whole number of bytes up to 16777216
 oversized-lying|member 'report-1/logs/$radv.log' is larger than the cap of 16777216 bytes
 bad-run|run $radv: line 1: not valid JSON

@@ -46,6 +46,7 @@ def main():
     run_name = next(n for n, _ in files if "/runs/" in n)
     run_rel = run_name[len(top) + 1:]
     extra = []  # (TarInfo, data) after the others
+    dirs = []  # directory entries before the manifest
     order = "manifest-first"
     if mode == "repack":
         pass
@@ -54,6 +55,10 @@ def main():
                  for n, d in files]
     elif mode == "grow":  # a line added to a run, the manifest not
         files = [(n, d + b"{}\n" if n == run_name else d) for n, d in files]
+    elif mode == "dirs":  # directory entries, as tar -c gives: allowed
+        dirs = [top, top + "/runs", top + "/logs"]
+    elif mode == "bad-dir":
+        dirs = [top, top + "/other"]
     elif mode == "edit-rehashed":  # changed and the manifest made to match
         files = [(n, d.replace(b'"complete"', b'"failed"', 1) if n == run_name else d)
                  for n, d in files]
@@ -99,6 +104,10 @@ def main():
         sys.exit("unknown mode " + mode)
     mtext = json.dumps(manifest, indent=1).encode() + b"\n"
     with tarfile.open(out, "w:gz", format=tarfile.PAX_FORMAT) as t:
+        for d in dirs:
+            ti = info(d, kind=tarfile.DIRTYPE)
+            ti.mode = 0o755
+            t.addfile(ti)
         if order == "manifest-first":
             t.addfile(info(top + "/manifest.json", mtext), io.BytesIO(mtext))
         for name, data in files:
