@@ -177,7 +177,9 @@ static int take_entry(struct reader *r, struct archive_entry *e)
         return hb_error_set(r->err, EXIT_INPUT, "%s: member '%s' is there twice", r->origin, path);
     int64_t size = la->entry_size_is_set(e) ? la->entry_size(e) : -1;
     uint64_t cap = is_manifest ? MANIFEST_MAX : BUNDLE_MEMBER_MAX;
-    if (size < 0 || (uint64_t)size > cap)
+    if (size < 0)
+        return hb_error_set(r->err, EXIT_INPUT, "%s: member '%s' has no size", r->origin, path);
+    if ((uint64_t)size > cap)
         return hb_error_set(r->err, EXIT_INPUT,
                             "%s: member '%s' is larger than the cap of %llu bytes", r->origin, path,
                             (unsigned long long)cap);
