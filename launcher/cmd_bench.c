@@ -244,7 +244,7 @@ static void run_configuration(const struct bench_run *run, struct strbuf *out)
         strbuf_addstr(out, run->label ? run->label : "-");
 }
 
-static int print_warnings(const struct strbuf *warnings)
+int bench_print_warnings(const struct strbuf *warnings)
 {
     for (const char *p = warnings->buf; *p;) {
         const char *nl = strchr(p, '\n');
@@ -271,7 +271,7 @@ static int bench_ls(int argc, char **argv)
         strbuf_release(&warnings);
         return finish(&out, &err);
     }
-    print_warnings(&warnings);
+    bench_print_warnings(&warnings);
     if (o.json) {
         cJSON *arr = cJSON_CreateArray();
         for (size_t i = 0; i < runs.n; i++) {
@@ -505,7 +505,7 @@ static int bench_compare(int argc, char **argv)
     if (o.last) {
         struct strbuf warnings = STRBUF_INIT;
         if (bench_dir(&dir, &err) == 0 && bench_runs_load(dir.buf, &runs, &warnings, &err) == 0) {
-            print_warnings(&warnings);
+            bench_print_warnings(&warnings);
             if (!runs.n)
                 hb_error_set(&err, EXIT_INPUT, "no benchmark runs in %s", dir.buf);
             /* Keep the newest N. */

@@ -36,6 +36,10 @@ struct bench_options {
 int bench_parse(const char *verb, const char *usage, unsigned allowed, int argc, char **argv,
                 struct bench_options *o);
 
+/* Each line of warnings (bench_runs_load's) as "halobox: warning: skipped
+ * LINE" on stderr. */
+int bench_print_warnings(const struct strbuf *warnings);
+
 /* Opens --model (a store name or a GGUF file). */
 struct gguf_model;
 int bench_open_model(const char *what, struct gguf_model *m, char **sha256, struct hb_error *err);

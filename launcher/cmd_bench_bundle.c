@@ -116,13 +116,15 @@ static int add_runs(struct bundle *b, const struct bench_options *o, struct hb_e
     int ret = bench_dir(&dir, err);
     if (ret == 0 && o->last) {
         struct bench_runs runs;
-        ret = bench_runs_load(dir.buf, &runs, NULL, err);
+        struct strbuf warnings = STRBUF_INIT;
+        ret = bench_runs_load(dir.buf, &runs, &warnings, err);
+        bench_print_warnings(&warnings);
+        strbuf_release(&warnings);
         if (ret == 0 && !runs.n)
             ret = hb_error_set(err, EXIT_INPUT, "no benchmark runs in %s", dir.buf);
         for (size_t i = runs.n > o->last ? runs.n - o->last : 0; ret == 0 && i < runs.n; i++)
             ret = add_run(b, runs.v[i].path, err);
-        if (runs.v || runs.n)
-            bench_runs_release(&runs);
+        bench_runs_release(&runs);
     }
     for (int i = 0; ret == 0 && i < o->n_args; i++) {
         ret = bench_run_resolve(dir.buf, o->args[i], &path, err);

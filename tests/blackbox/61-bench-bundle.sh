@@ -203,6 +203,12 @@ run "$HALOBOX" bench export "$radv" -o "$TMP/y.tar.gz" --facts "$TMP/nosuch.json
 assert_rc 3
 assert_one_line_error
 [ ! -e "$TMP/y.tar.gz" ] || t_fail "a bundle was written"
+# --last N passes over a run file that does not load, and says so.
+echo '{"not": "a run"}' >"$HALOBOX_BENCH_DIR/20991231T000000.000Z-ffff.jsonl"
+run "$HALOBOX" bench export --last 1 -o "$TMP/z.tar.gz" --facts "$FACTS"
+assert_rc 0
+assert_contains "$err" "halobox: warning: skipped run 20991231T000000.000Z-ffff: line 1: not a halobox bench run"
+assert_eq "$(tar -tzf "$TMP/z.tar.gz" | grep runs/)" "z/runs/$rocm.jsonl"
 for v in export import; do
     run "$HALOBOX" bench "$v" --help
     assert_rc 0
