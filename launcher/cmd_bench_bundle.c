@@ -16,6 +16,7 @@
 #include "cmd_bench.h"
 #include "recipes.h"
 #include "util/fs.h"
+#include "util/json.h"
 
 const char cmd_bench_export_usage[] =
     "usage: halobox bench export RUN...|--last N -o FILE.tar.gz [--facts FILE]\n"
@@ -143,13 +144,10 @@ static int add_facts(struct bundle *b, const char *facts_path, struct hb_error *
     int ret = facts_acquire(facts_path, false, &f, err);
     if (ret == 0) {
         cJSON *json = facts_to_json(&f);
-        char *text = cJSON_Print(json);
         struct strbuf sb = STRBUF_INIT;
-        strbuf_addstr(&sb, text);
-        strbuf_addch(&sb, '\n');
+        json_add_to_strbuf(json, true, &sb);
         bundle_add_member(b, BUNDLE_FACTS, sb.buf, sb.len);
         strbuf_release(&sb);
-        free(text);
         cJSON_Delete(json);
     }
     facts_release(&f);

@@ -9,6 +9,7 @@
 
 #include "bench/bundle.h"
 #include "util/archive_dl.h"
+#include "util/json.h"
 
 /* The manifest is a few hundred bytes per member. */
 #define MANIFEST_MAX (BUNDLE_MEMBERS_MAX * 256u)
@@ -283,12 +284,9 @@ int bundle_write(const struct bundle *b, int fd, time_t mtime, const char *origi
     if (!a)
         return hb_error_set(err, EXIT_RUNTIME, "%s: libarchive: out of memory", origin);
     struct cJSON *json = bundle_manifest_to_json(b);
-    char *text = cJSON_Print(json);
-    cJSON_Delete(json);
     struct strbuf manifest = STRBUF_INIT;
-    strbuf_addstr(&manifest, text);
-    strbuf_addch(&manifest, '\n');
-    free(text);
+    json_add_to_strbuf(json, true, &manifest);
+    cJSON_Delete(json);
     /* No timestamp in the gzip header: the same runs give the same bytes. */
     int ret = la->write_add_filter_gzip(a) == HB_ARCHIVE_OK &&
                       la->write_set_format_pax_restricted(a) == HB_ARCHIVE_OK &&

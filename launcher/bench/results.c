@@ -15,6 +15,7 @@
 
 #include "bench/results.h"
 #include "util/fs.h"
+#include "util/json.h"
 #include "util/strbuf.h"
 
 /* A run file holds a few lines per test: far below this. */
@@ -99,12 +100,9 @@ struct bench_writer {
 /* One JSON line, appended and made durable before returning. */
 static int append_line(struct bench_writer *w, cJSON *json, struct hb_error *err)
 {
-    char *text = cJSON_PrintUnformatted(json);
-    cJSON_Delete(json);
     struct strbuf line = STRBUF_INIT;
-    strbuf_addstr(&line, text);
-    strbuf_addch(&line, '\n');
-    free(text);
+    json_add_to_strbuf(json, false, &line);
+    cJSON_Delete(json);
     int ret = 0;
     if (write_full(w->fd, line.buf, line.len) < 0 || fsync(w->fd) < 0)
         ret = hb_error_set(err, EXIT_RUNTIME, "%s: cannot write: %s", w->path, strerror(errno));
@@ -117,11 +115,8 @@ static int append_line(struct bench_writer *w, cJSON *json, struct hb_error *err
 static int header_text(const struct bench_run *run, struct strbuf *out)
 {
     cJSON *h = bench_header_to_json(run);
-    char *text = cJSON_PrintUnformatted(h);
+    json_add_to_strbuf(h, false, out);
     cJSON_Delete(h);
-    strbuf_addstr(out, text);
-    strbuf_addch(out, '\n');
-    free(text);
     return 0;
 }
 
