@@ -14,11 +14,14 @@ FUZZ_SECONDS ?= 30
 # `halobox build` reads when it is not run from a checkout.
 DATADIR    ?= $(PREFIX)/share/halobox
 
-# cJSON for all JSON. libcrypto (sha256) and libcurl (downloads) are loaded
-# at run time by the commands that need them (util/sha256.c,
-# util/curl_dl.c): only libcurl's headers are needed to build.
+# cJSON for all JSON. libcrypto (sha256), libcurl (downloads) and
+# libarchive (bench export/import) are loaded at run time by the commands
+# that need them (util/sha256.c, util/curl_dl.c, util/archive_dl.c): only
+# libcurl's headers are needed to build; where libarchive's are installed
+# (libarchive-dev), util/archive_dl.c checks its declarations against them.
 PKGS     := libcjson
-PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) libcurl 2>/dev/null)
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) libcurl 2>/dev/null) \
+              $(shell $(PKG_CONFIG) --cflags libarchive 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lcjson)
 
 STRICT   := -std=c11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes \

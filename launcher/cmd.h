@@ -16,6 +16,7 @@ struct command {
     const char *usage; /* the full --help text */
 };
 
+extern const char halobox_version[]; /* main.c: "0.1.0" */
 extern const struct command commands[];
 extern const size_t n_commands;
 

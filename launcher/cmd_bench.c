@@ -24,6 +24,8 @@ const char cmd_bench_usage[] =
     "       halobox bench report RUN...|--last N -o FILE\n"
     "       halobox bench import-log FILE [--label NAME] [--gpu-family FAMILY]\n"
     "                             [--model NAME|FILE]\n"
+    "       halobox bench export RUN...|--last N -o FILE.tar.gz [--facts FILE]\n"
+    "       halobox bench import FILE.tar.gz\n"
     "\n"
     "Benchmark results, each kept with the host facts, the model and the image it\n"
     "ran in (one JSON Lines file per run), so that two machines or two images can\n"
@@ -40,6 +42,9 @@ const char cmd_bench_usage[] =
     "  import-log  keep llama-bench output from another machine (-o json, -o jsonl\n"
     "              or its markdown table, e.g. a posted log) as a run; what the log\n"
     "              cannot tell stays null\n"
+    "  export      one .tar.gz bundle of runs, their engine logs and this host's\n"
+    "              facts, to send to someone\n"
+    "  import      the runs of a bundle, verified; refuses runs already here\n"
     "\n"
     "'halobox bench MODEL' runs llama-bench in the engine images and keeps the\n"
     "results as a new run ('halobox bench MODEL --help' for its options).\n"
@@ -47,8 +52,9 @@ const char cmd_bench_usage[] =
     "RUN is a run id, the start of one, or the path of a run file.\n"
     "Environment: HALOBOX_BENCH_DIR holds the runs (default\n"
     "$XDG_DATA_HOME/halobox/bench, else ~/.local/share/halobox/bench).\n"
-    "Exit status: 0 ok, 2 usage, 3 a malformed log or run file or an unknown run,\n"
-    "4 any other failure. Run 'halobox bench VERB --help' for a verb's options.\n";
+    "Exit status: 0 ok, 2 usage, 3 a malformed log, run file or bundle, an unknown\n"
+    "run or a run already imported, 4 any other failure. Run 'halobox bench VERB\n"
+    "--help' for a verb's options.\n";
 
 static const char usage_ls[] =
     "usage: halobox bench ls [--json]\n"
@@ -107,6 +113,7 @@ int bench_parse(const char *verb, const char *usage, unsigned allowed, int argc,
         {BO_LABEL, {"label", required_argument, NULL, 'L'}},
         {BO_GPU_FAMILY, {"gpu-family", required_argument, NULL, 'g'}},
         {BO_OUTPUT, {"output", required_argument, NULL, 'o'}},
+        {BO_FACTS, {"facts", required_argument, NULL, 'F'}},
     };
     struct option opts[ARRAY_SIZE(all) + 2];
     size_t n = 0;
@@ -158,6 +165,9 @@ int bench_parse(const char *verb, const char *usage, unsigned allowed, int argc,
             break;
         case 'o':
             o->output = optarg;
+            break;
+        case 'F':
+            o->facts = optarg;
             break;
         case 'h':
             fputs(usage, stdout);
@@ -237,7 +247,7 @@ static void run_configuration(const struct bench_run *run, struct strbuf *out)
         strbuf_addstr(out, run->label ? run->label : "-");
 }
 
-static int print_warnings(const struct strbuf *warnings)
+int bench_print_warnings(const struct strbuf *warnings)
 {
     for (const char *p = warnings->buf; *p;) {
         const char *nl = strchr(p, '\n');
@@ -264,7 +274,7 @@ static int bench_ls(int argc, char **argv)
         strbuf_release(&warnings);
         return finish(&out, &err);
     }
-    print_warnings(&warnings);
+    bench_print_warnings(&warnings);
     if (o.json) {
         cJSON *arr = cJSON_CreateArray();
         for (size_t i = 0; i < runs.n; i++) {
@@ -490,7 +500,7 @@ int bench_load_selected(const struct bench_options *o, struct bench_runs *runs,
         if (r == 0)
             r = bench_runs_load(dir.buf, runs, &warnings, err);
         if (r == 0) {
-            print_warnings(&warnings);
+            bench_print_warnings(&warnings);
             if (!runs->n)
                 r = hb_error_set(err, EXIT_INPUT, "no benchmark runs in %s", dir.buf);
             /* Keep the newest N. */
@@ -566,6 +576,8 @@ static const struct {
     {"compare", bench_compare},
     {"report", cmd_bench_report},
     {"import-log", cmd_bench_import_log},
+    {"export", cmd_bench_export},
+    {"import", cmd_bench_import},
 };
 
 int cmd_bench(int argc, char **argv)

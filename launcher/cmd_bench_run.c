@@ -223,7 +223,7 @@ static int brun_parse(int argc, char **argv, struct brun_options *o)
         return usage_error("bench",
                            o->lo.n_args ? "one model at a time, not '%s'"
                                         : "name a model%s (or a verb: ls, show, compare, "
-                                          "import-log)",
+                                          "import-log, export, import)",
                            o->lo.n_args ? o->lo.args[1] : "");
     if (o->recipes && o->all_suitable)
         return usage_error("bench", "--recipes and --all-suitable exclude each other");
@@ -568,6 +568,12 @@ static int run_recipe(struct brun *b, struct brun_recipe *br, struct hb_error *e
         strbuf_addstr(&why, "llama-bench gave no results");
         log_end(log.buf, &why);
     }
+    /* Kept beside the results for bug reports (bench export carries it);
+     * losing it does not lose the results. */
+    struct hb_error lerr = HB_ERROR_INIT;
+    if (bench_writer_add_log(b->w, p->recipe, log.buf, log.len, &lerr) < 0)
+        fprintf(stderr, "halobox: warning: the engine's log is not kept: %s\n", lerr.msg);
+    hb_error_release(&lerr);
     if (r == 0) {
         enum bench_status st = why.len ? BENCH_STATUS_FAILED : BENCH_STATUS_COMPLETE;
         if (why.len)

@@ -48,25 +48,25 @@ int cmd_completion(int argc, char **argv)
     recipes_release(&set);
     strbuf_release(&dir);
     hb_error_release(&rerr);
-    strbuf_addstr(&out,
-                  "' -- \"$cur\")) ;;\n"
-                  "    images) COMPREPLY=($(compgen -W '--json --help' -- \"$cur\")) ;;\n"
-                  "    run|serve) COMPREPLY=($(compgen -W '--recipe --ctx --kv-type --env "
-                  "--name --dry-run --force --build --facts --fresh --store --verbose "
-                  "--quiet --port --host --detach --timeout --generate --rpc --help' -- "
-                  "\"$cur\")) ;;\n"
-                  "    rpc-worker) COMPREPLY=($(compgen -W '--listen --recipe --cache "
-                  "--name --detach --dry-run --allow-any-address --env --facts --fresh "
-                  "--force --build --timeout --quiet --help' -- \"$cur\")) ;;\n"
-                  "    cluster) COMPREPLY=($(compgen -W 'status --rpc --json --timeout "
-                  "--recipe --facts --help' -- \"$cur\")) ;;\n"
-                  "    ps) COMPREPLY=($(compgen -W '--json --help' -- \"$cur\")) ;;\n"
-                  "    stop) COMPREPLY=($(compgen -W '--all --help' -- \"$cur\")) ;;\n"
-                  "    logs) COMPREPLY=($(compgen -W '--follow --help' -- \"$cur\")) ;;\n"
-                  "    bench) COMPREPLY=($(compgen -W 'ls show compare report import-log --json "
-                  "--markdown --last --baseline --bandwidth --model --label --gpu-family "
-                  "--rpc -o --output --help' -- \"$cur\")) ;;\n"
-                  "    help) COMPREPLY=($(compgen -W '");
+    strbuf_addstr(&out, "' -- \"$cur\")) ;;\n"
+                        "    images) COMPREPLY=($(compgen -W '--json --help' -- \"$cur\")) ;;\n"
+                        "    run|serve) COMPREPLY=($(compgen -W '--recipe --ctx --kv-type --env "
+                        "--name --dry-run --force --build --facts --fresh --store --verbose "
+                        "--quiet --port --host --detach --timeout --generate --rpc --help' -- "
+                        "\"$cur\")) ;;\n"
+                        "    rpc-worker) COMPREPLY=($(compgen -W '--listen --recipe --cache "
+                        "--name --detach --dry-run --allow-any-address --env --facts --fresh "
+                        "--force --build --timeout --quiet --help' -- \"$cur\")) ;;\n"
+                        "    cluster) COMPREPLY=($(compgen -W 'status --rpc --json --timeout "
+                        "--recipe --facts --help' -- \"$cur\")) ;;\n"
+                        "    ps) COMPREPLY=($(compgen -W '--json --help' -- \"$cur\")) ;;\n"
+                        "    stop) COMPREPLY=($(compgen -W '--all --help' -- \"$cur\")) ;;\n"
+                        "    logs) COMPREPLY=($(compgen -W '--follow --help' -- \"$cur\")) ;;\n"
+                        "    bench) COMPREPLY=($(compgen -W 'ls show compare report import-log "
+                        "export import --json "
+                        "--markdown --last --baseline --bandwidth --model --label --gpu-family "
+                        "--rpc -o --output --facts --help' -- \"$cur\")) ;;\n"
+                        "    help) COMPREPLY=($(compgen -W '");
     for (size_t i = 0; i < n_commands; i++)
         strbuf_addf(&out, "%s%s", i ? " " : "", commands[i].name);
     strbuf_addstr(&out, "' -- \"$cur\")) ;;\n"

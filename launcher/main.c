@@ -8,6 +8,8 @@
 #define HALOBOX_VERSION "0.1.0"
 #endif
 
+const char halobox_version[] = HALOBOX_VERSION;
+
 static const char usage_main[] =
     "usage: halobox <command> [options]\n"
     "\n"
@@ -178,7 +180,9 @@ const struct command commands[] = {
     {"ps", cmd_ps, "list the containers halobox started", usage_ps},
     {"stop", cmd_stop, "stop and remove halobox containers", usage_stop},
     {"logs", cmd_logs, "show the engine log of a halobox container", usage_logs},
-    {"bench", cmd_bench, "benchmark results: ls, show, compare, report, import-log",
+    {"bench", cmd_bench,
+     "benchmark results: ls, show, compare, report, import-log, export, "
+     "import",
      cmd_bench_usage},
     {"rpc-worker", cmd_rpc_worker, "lend this host's devices to another's engine (RPC)",
      cmd_rpc_worker_usage},

@@ -15,6 +15,7 @@
 
 #include "bench/results.h"
 #include "util/fs.h"
+#include "util/json.h"
 #include "util/strbuf.h"
 
 /* A run file holds a few lines per test: far below this. */
@@ -50,10 +51,9 @@ bool bench_run_id_valid(const char *id)
     return true;
 }
 
-static char *now_rfc3339(void)
+char *bench_rfc3339(time_t t)
 {
     char buf[32];
-    time_t t = time(NULL);
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -78,20 +78,6 @@ static char *new_run_id(void)
     return strbuf_detach(&sb);
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-    while (len) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 static void fsync_dir(const char *dir)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -114,14 +100,11 @@ struct bench_writer {
 /* One JSON line, appended and made durable before returning. */
 static int append_line(struct bench_writer *w, cJSON *json, struct hb_error *err)
 {
-    char *text = cJSON_PrintUnformatted(json);
-    cJSON_Delete(json);
     struct strbuf line = STRBUF_INIT;
-    strbuf_addstr(&line, text);
-    strbuf_addch(&line, '\n');
-    free(text);
+    json_add_to_strbuf(json, false, &line);
+    cJSON_Delete(json);
     int ret = 0;
-    if (write_all(w->fd, line.buf, line.len) < 0 || fsync(w->fd) < 0)
+    if (write_full(w->fd, line.buf, line.len) < 0 || fsync(w->fd) < 0)
         ret = hb_error_set(err, EXIT_RUNTIME, "%s: cannot write: %s", w->path, strerror(errno));
     else
         strbuf_add(&w->body, line.buf, line.len);
@@ -132,11 +115,8 @@ static int append_line(struct bench_writer *w, cJSON *json, struct hb_error *err
 static int header_text(const struct bench_run *run, struct strbuf *out)
 {
     cJSON *h = bench_header_to_json(run);
-    char *text = cJSON_PrintUnformatted(h);
+    json_add_to_strbuf(h, false, out);
     cJSON_Delete(h);
-    strbuf_addstr(out, text);
-    strbuf_addch(out, '\n');
-    free(text);
     return 0;
 }
 
@@ -171,7 +151,7 @@ int bench_writer_open(struct bench_writer **out, const char *dir, struct bench_r
     /* Held until the writer closes: readers see the run as running. */
     flock(fd, LOCK_EX);
     if (!run->created)
-        run->created = now_rfc3339();
+        run->created = bench_rfc3339(time(NULL));
     run->status = BENCH_STATUS_RUNNING;
     for (size_t i = 0; i < run->n_recipes; i++)
         run->recipes[i].status = BENCH_STATUS_PENDING;
@@ -187,7 +167,7 @@ int bench_writer_open(struct bench_writer **out, const char *dir, struct bench_r
     struct strbuf head = STRBUF_INIT;
     header_text(run, &head);
     int ret = 0;
-    if (write_all(fd, head.buf, head.len) < 0 || fsync(fd) < 0)
+    if (write_full(fd, head.buf, head.len) < 0 || fsync(fd) < 0)
         ret = hb_error_set(err, EXIT_RUNTIME, "%s: cannot write: %s", w->path, strerror(errno));
     strbuf_release(&head);
     if (ret < 0) {
@@ -251,7 +231,7 @@ int bench_writer_finish(struct bench_writer *w, struct hb_error *err)
     strbuf_addf(&tmp, "%s/.%s.jsonl.tmp", w->dir, run->id);
     int ret = 0;
     int fd = open(tmp.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0 || write_all(fd, text.buf, text.len) < 0 || fsync(fd) < 0 ||
+    if (fd < 0 || write_full(fd, text.buf, text.len) < 0 || fsync(fd) < 0 ||
         rename(tmp.buf, w->path) < 0) {
         ret = hb_error_set(err, EXIT_RUNTIME, "%s: cannot write: %s", w->path, strerror(errno));
         unlink(tmp.buf);
@@ -262,6 +242,44 @@ int bench_writer_finish(struct bench_writer *w, struct hb_error *err)
         fsync_dir(w->dir);
     strbuf_release(&text);
     strbuf_release(&tmp);
+    return ret;
+}
+
+void bench_log_path(const char *dir, const char *id, struct strbuf *out)
+{
+    strbuf_reset(out);
+    strbuf_addf(out, "%s/%s.log", dir, id);
+}
+
+int bench_writer_add_log(struct bench_writer *w, const char *recipe, const char *text, size_t len,
+                         struct hb_error *err)
+{
+    struct strbuf path = STRBUF_INIT, chunk = STRBUF_INIT;
+    bench_log_path(w->dir, w->run->id, &path);
+    int fd = open(path.buf, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    struct stat st;
+    int ret = 0;
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        ret = hb_error_set(err, EXIT_RUNTIME, "%s: cannot write: %s", path.buf, strerror(errno));
+    } else if ((uint64_t)st.st_size < BENCH_LOG_MAX) {
+        static const char cut[] = "\n[halobox: the log is cut here, at its size limit]\n";
+        size_t room = BENCH_LOG_MAX - (size_t)st.st_size;
+        strbuf_addf(&chunk, "== recipe %s\n", recipe);
+        strbuf_add(&chunk, text, len);
+        if (len && text[len - 1] != '\n')
+            strbuf_addch(&chunk, '\n');
+        if (chunk.len > room) {
+            chunk.len = room > sizeof(cut) ? room - (sizeof(cut) - 1) : 0;
+            strbuf_addstr(&chunk, chunk.len ? cut : "");
+        }
+        if (write_full(fd, chunk.buf, chunk.len) < 0 || fsync(fd) < 0)
+            ret =
+                hb_error_set(err, EXIT_RUNTIME, "%s: cannot write: %s", path.buf, strerror(errno));
+    }
+    if (fd >= 0)
+        close(fd);
+    strbuf_release(&path);
+    strbuf_release(&chunk);
     return ret;
 }
 

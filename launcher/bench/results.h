@@ -19,6 +19,8 @@
 #ifndef HALOBOX_BENCH_RESULTS_H
 #define HALOBOX_BENCH_RESULTS_H
 
+#include <time.h>
+
 #include "bench/llama_bench_json.h"
 #include "facts.h"
 #include "util/error.h"
@@ -149,6 +151,9 @@ struct cJSON *bench_run_to_json(const struct bench_run *run);
 /* The directory (not created): HALOBOX_BENCH_DIR, else the data dir's. */
 int bench_dir(struct strbuf *out, struct hb_error *err);
 
+/* A time as the store writes it: "2026-11-22T00:22:24Z" (UTC). */
+char *bench_rfc3339(time_t t);
+
 /* Whether a string can be a run id (letters, digits, '.', '_', '-'). New
  * ids are the UTC time and 4 random hex digits, "20261122T002224.517Z-3fa1". */
 bool bench_run_id_valid(const char *id);
@@ -169,6 +174,15 @@ int bench_writer_recipe_done(struct bench_writer *w, const char *recipe, enum be
  * else complete (recipes still pending become incomplete, and so does the
  * run). */
 int bench_writer_finish(struct bench_writer *w, struct hb_error *err);
+/* The engine's log (llama-bench's stderr) of a run sits beside its results
+ * as DIR/ID.log, at most BENCH_LOG_MAX bytes: what a bug report needs, while
+ * a runaway engine cannot fill the disk. */
+#define BENCH_LOG_MAX (1024 * 1024)
+void bench_log_path(const char *dir, const char *id, struct strbuf *out);
+/* Appends a recipe's log to the run's: a "== recipe NAME" line, then the
+ * text, cut (and marked so) where the log would pass BENCH_LOG_MAX. */
+int bench_writer_add_log(struct bench_writer *w, const char *recipe, const char *text, size_t len,
+                         struct hb_error *err);
 /* Closes; a run not finished stays as it is on disk (incomplete). */
 void bench_writer_free(struct bench_writer *w);
 

@@ -44,6 +44,24 @@ int cache_dir(struct strbuf *out)
     return 0;
 }
 
+int write_full(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n == 0)
+                errno = EIO;
+            return -1;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
 int write_file_atomic(const char *path, const void *data, size_t len, unsigned mode)
 {
     struct strbuf tmp = STRBUF_INIT;
@@ -53,20 +71,7 @@ int write_file_atomic(const char *path, const void *data, size_t len, unsigned m
         strbuf_release(&tmp);
         return -1;
     }
-    const char *p = data;
-    size_t left = len;
-    int ret = 0;
-    while (left) {
-        ssize_t n = write(fd, p, left);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            ret = -1;
-            break;
-        }
-        p += n;
-        left -= (size_t)n;
-    }
+    int ret = write_full(fd, data, len);
     if (close(fd) < 0)
         ret = -1;
     if (ret == 0 && rename(tmp.buf, path) < 0)

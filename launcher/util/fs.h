@@ -10,6 +10,9 @@
 int cache_dir(struct strbuf *out);
 /* mkdir -p with the given mode for the directories it creates. */
 int mkdir_p(const char *path, unsigned mode);
+/* Writes all of data to fd, through short writes and EINTR. Returns 0 or -1
+ * (errno set). */
+int write_full(int fd, const void *data, size_t len);
 /* Writes data to a temporary file beside path, then renames it over path, so
  * a reader never sees half a file. Returns 0 or -1 (errno set). */
 int write_file_atomic(const char *path, const void *data, size_t len, unsigned mode);

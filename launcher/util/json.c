@@ -4,7 +4,16 @@
 #include <math.h>
 
 #include "json.h"
+#include "strbuf.h"
 #include "text.h"
+
+void json_add_to_strbuf(const cJSON *obj, bool pretty, struct strbuf *out)
+{
+    char *text = pretty ? cJSON_Print(obj) : cJSON_PrintUnformatted(obj);
+    strbuf_addstr(out, text);
+    strbuf_addch(out, '\n');
+    free(text);
+}
 
 void json_add_str(cJSON *obj, const char *key, const char *value)
 {

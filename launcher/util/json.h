@@ -14,6 +14,11 @@ void json_add_u64(cJSON *obj, const char *key, opt_u64 value);
 void json_add_hex(cJSON *obj, const char *key, opt_u64 value); /* "0x1002" */
 void json_add_tri(cJSON *obj, const char *key, tri value);
 
+/* Appends obj's text and a newline to out: one line (JSON Lines) unless
+ * pretty. */
+struct strbuf;
+void json_add_to_strbuf(const cJSON *obj, bool pretty, struct strbuf *out);
+
 /* A reader context: the document's name and the path of the current object,
  * for errors like "report.json: gpus[0].vram_bytes: expected a number". */
 struct json_reader {

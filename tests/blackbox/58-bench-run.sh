@@ -85,6 +85,17 @@ else
     done
     assert_contains "$page" "sha256: <code>$SHA</code>"
     assert_eq "$(grep -c '^<svg ' "$TMP/report.html")" 1 "charts (one depth: the bars only)"
+    # llama-bench's stderr, kept beside the run, one section per recipe,
+    # and carried by bench export.
+    log="$HALOBOX_BENCH_DIR/$run_id.log"
+    [ -f "$log" ] || t_fail "no engine log $log"
+    assert_eq "$(grep '^== recipe ' "$log" 2>/dev/null | tr '\n' ' ')" "== recipe cpu == recipe vulkan-radv " "log sections"
+    assert_contains "$(cat "$log" 2>/dev/null)" "ggml_vulkan: Found 1 Vulkan devices"
+    run "$HALOBOX" bench export "$run_id" -o "$TMP/engine-run.tar.gz"
+    assert_rc 0
+    assert_contains "$out" "(1 with an engine log)"
+    tar -xOzf "$TMP/engine-run.tar.gz" "engine-run/logs/$run_id.log" | cmp -s - "$log" ||
+        t_fail "the bundle's log differs from the kept one"
     t_end
 fi
 
