@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Makes bad bench bundles for tests/blackbox/61-bench-bundle.sh: reads a
+"""Makes bad bench bundles for tests/blackbox/62-bench-bundle.sh: reads a
 bundle that `halobox bench export` wrote and writes OUT, a copy with one
 fault (or none: MODE repack is the control, the same members written again
 by Python's tarfile, which halobox must accept).
