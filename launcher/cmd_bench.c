@@ -23,6 +23,7 @@ const char cmd_bench_usage[] =
     "                             [--model NAME|FILE] [--json|--markdown]\n"
     "       halobox bench import-log FILE [--label NAME] [--gpu-family FAMILY]\n"
     "                             [--model NAME|FILE]\n"
+    "       halobox bench tune MODEL [--workload chat|long-prefill] [options]\n"
     "\n"
     "Benchmark results, each kept with the host facts, the model and the image it\n"
     "ran in (one JSON Lines file per run), so that two machines or two images can\n"
@@ -37,6 +38,9 @@ const char cmd_bench_usage[] =
     "  import-log  keep llama-bench output from another machine (-o json, -o jsonl\n"
     "              or its markdown table, e.g. a posted log) as a run; what the log\n"
     "              cannot tell stays null\n"
+    "  tune        sweep ubatch, flash attention, KV cache types and recipes for a\n"
+    "              workload; the winner (beyond the noise) is what run and serve\n"
+    "              then use for that model on this host\n"
     "\n"
     "'halobox bench MODEL' runs llama-bench in the engine images and keeps the\n"
     "results as a new run ('halobox bench MODEL --help' for its options).\n"
@@ -534,10 +538,9 @@ static const struct {
     const char *verb;
     int (*run)(int, char **);
 } verbs[] = {
-    {"ls", bench_ls},
-    {"show", bench_show},
-    {"compare", bench_compare},
-    {"import-log", cmd_bench_import_log},
+    {"ls", bench_ls},           {"show", bench_show},
+    {"compare", bench_compare}, {"import-log", cmd_bench_import_log},
+    {"tune", cmd_bench_tune},
 };
 
 int cmd_bench(int argc, char **argv)

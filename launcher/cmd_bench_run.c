@@ -630,6 +630,8 @@ int bench_legs_prepare(struct bench_legs *s, struct hb_error *err)
         } else {
             free(s->podman);
             s->podman = NULL;
+            /* The doctor's warnings are the host's: said once. */
+            lo.quiet = s->lo.quiet || i > 0;
             if (launch_preflight(&lo, &lg->l, true, &s->podman, err) < 0)
                 return -1;
         }

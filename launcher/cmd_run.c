@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "util/parse.h"
+#include "bench/tuned.h"
 #include "cmd_run.h"
 #include "store/fit.h"
 #include "util/fs.h"
@@ -52,6 +53,8 @@ int launch_parse(const char *command, unsigned allowed, int argc, char **argv,
         O_DETACH,
         O_GENERATE,
         O_TIMEOUT,
+        O_WORKLOAD,
+        O_NO_TUNE,
     };
     static const struct option common[] = {
         {"recipe", required_argument, NULL, O_RECIPE},
@@ -67,6 +70,8 @@ int launch_parse(const char *command, unsigned allowed, int argc, char **argv,
         {"env", required_argument, NULL, O_ENV},
         {"name", required_argument, NULL, O_NAME},
         {"verbose", no_argument, NULL, O_VERBOSE},
+        {"workload", required_argument, NULL, O_WORKLOAD},
+        {"no-tune", no_argument, NULL, O_NO_TUNE},
         {"help", no_argument, NULL, 'h'},
     };
     static const struct option serve_only[] = {
@@ -113,6 +118,15 @@ int launch_parse(const char *command, unsigned allowed, int argc, char **argv,
         case O_KV:
             if (kv_type_from_name(optarg, &o->kv) < 0)
                 ret = usage_error(command, "--kv-type takes f16, q8_0 or q4_0, not '%s'", optarg);
+            o->kv_given = true;
+            break;
+        case O_WORKLOAD:
+            if (parse_workload(optarg, &o->workload) < 0)
+                ret =
+                    usage_error(command, "--workload takes chat or long-prefill, not '%s'", optarg);
+            break;
+        case O_NO_TUNE:
+            o->no_tune = true;
             break;
         case O_DRY:
             o->dry_run = true;
@@ -317,7 +331,21 @@ int launch_prepare(const struct launch_options *o, enum plan_intent intent, cons
         .engine_args = o->engine_args,
         .n_engine_args = (size_t)o->n_engine_args,
     };
-    return plan_build(&req, &l->plan, err);
+    /* What `bench tune` measured for this model, host and workload. */
+    struct plan_tuned tuned = {0};
+    struct strbuf from = STRBUF_INIT, note = STRBUF_INIT;
+    if (intent != PLAN_BENCH && !o->no_tune) {
+        r = tuned_apply(l->ref.files[0].sha256, &l->facts, &l->verdict, o->workload, o->kv_given,
+                        &req, &tuned, &from, &note, err);
+        req.tuned = r > 0 ? &tuned : NULL;
+    }
+    if (r >= 0)
+        r = plan_build(&req, &l->plan, err);
+    if (r >= 0 && note.len)
+        str_list_add(&l->plan.notes, note.buf);
+    strbuf_release(&from);
+    strbuf_release(&note);
+    return r < 0 ? -1 : 0;
 }
 
 void launch_init(struct launch *l)

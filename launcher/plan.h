@@ -37,6 +37,16 @@ enum plan_intent {
 
 const char *plan_intent_name(enum plan_intent i);
 
+/* Engine settings `halobox bench tune` measured faster than the defaults
+ * for this model, host and workload (bench/tuned.h; the KV type comes as
+ * the request's kv). */
+struct plan_tuned {
+    const char *recipe; /* used when the request names none */
+    unsigned ubatch;    /* -ub */
+    bool flash_attn;    /* -fa on|off */
+    const char *from;   /* for the note: where they came from and by how much */
+};
+
 struct plan_request {
     enum plan_intent intent;
 
@@ -72,6 +82,7 @@ struct plan_request {
     size_t n_env;
     char *const *engine_args; /* after --: appended to the engine's argv */
     size_t n_engine_args;
+    const struct plan_tuned *tuned; /* run, serve: NULL for the defaults */
 };
 
 struct plan {
