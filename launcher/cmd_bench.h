@@ -43,6 +43,24 @@ int cmd_bench_import_log(int argc, char **argv);
 int cmd_bench_run(int argc, char **argv);
 extern const char cmd_bench_run_usage[];
 
+/* The options bench MODEL and bench tune share (cmd_bench_run.c): --env,
+ * --dry-run, --store, --facts, --fresh, --force, -q. */
+enum { BLO_ENV = 2000, BLO_DRY, BLO_STORE, BLO_FACTS, BLO_FRESH, BLO_FORCE };
+#define BENCH_LAUNCH_OPTIONS                                                                       \
+    {"env", required_argument, NULL, BLO_ENV}, {"dry-run", no_argument, NULL, BLO_DRY},            \
+        {"store", required_argument, NULL, BLO_STORE},                                             \
+        {"facts", required_argument, NULL, BLO_FACTS}, {"fresh", no_argument, NULL, BLO_FRESH},    \
+        {"force", no_argument, NULL, BLO_FORCE},                                                   \
+    {                                                                                              \
+        "quiet", no_argument, NULL, 'q'                                                            \
+    }
+/* Handles getopt's c when it is one of them: 1 (*ret set to the exit code
+ * on a usage error), else 0. */
+int bench_launch_option(const char *verb, int c, const char *arg, struct launch_options *lo,
+                        int *ret);
+/* A comma-separated list of numbers, each at least min (and at most 2^24). */
+bool bench_num_list_ok(const char *s, unsigned long long min);
+
 /* `halobox bench tune MODEL ...` (cmd_bench_tune.c). */
 int cmd_bench_tune(int argc, char **argv);
 

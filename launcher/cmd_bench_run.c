@@ -55,8 +55,7 @@ struct brun_options {
     struct str_list engine; /* -p ... then the user's args after -- */
 };
 
-/* A comma-separated list of numbers, each at least min. */
-static bool num_list_ok(const char *s, unsigned long long min)
+bool bench_num_list_ok(const char *s, unsigned long long min)
 {
     if (!*s)
         return false;
@@ -87,6 +86,39 @@ static bool env_ok(const char *s)
     return true;
 }
 
+int bench_launch_option(const char *verb, int c, const char *arg, struct launch_options *lo,
+                        int *ret)
+{
+    switch (c) {
+    case BLO_ENV:
+        if (!env_ok(arg))
+            *ret = usage_error(verb, "--env takes NAME=VALUE, not '%s'", arg);
+        else
+            str_list_add(&lo->env, arg);
+        return 1;
+    case BLO_DRY:
+        lo->dry_run = true;
+        return 1;
+    case BLO_STORE:
+        lo->store = arg;
+        return 1;
+    case BLO_FACTS:
+        lo->facts_path = arg;
+        return 1;
+    case BLO_FRESH:
+        lo->fresh = true;
+        return 1;
+    case BLO_FORCE:
+        lo->force = true;
+        return 1;
+    case 'q':
+        lo->quiet = true;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 /* -1 to go on, else the exit code. */
 static int brun_parse(int argc, char **argv, struct brun_options *o)
 {
@@ -97,12 +129,6 @@ static int brun_parse(int argc, char **argv, struct brun_options *o)
         O_REPS,
         O_UBATCH,
         O_FA,
-        O_ENV,
-        O_DRY,
-        O_STORE,
-        O_FACTS,
-        O_FRESH,
-        O_FORCE,
     };
     static const struct option opts[] = {
         {"recipes", required_argument, NULL, O_RECIPES},
@@ -111,13 +137,7 @@ static int brun_parse(int argc, char **argv, struct brun_options *o)
         {"reps", required_argument, NULL, O_REPS},
         {"ubatch", required_argument, NULL, O_UBATCH},
         {"fa", required_argument, NULL, O_FA},
-        {"env", required_argument, NULL, O_ENV},
-        {"dry-run", no_argument, NULL, O_DRY},
-        {"store", required_argument, NULL, O_STORE},
-        {"facts", required_argument, NULL, O_FACTS},
-        {"fresh", no_argument, NULL, O_FRESH},
-        {"force", no_argument, NULL, O_FORCE},
-        {"quiet", no_argument, NULL, 'q'},
+        BENCH_LAUNCH_OPTIONS,
         {"help", no_argument, NULL, 'h'},
         {0},
     };
@@ -133,6 +153,8 @@ static int brun_parse(int argc, char **argv, struct brun_options *o)
     optind = 1;
     opterr = 0;
     while (ret < 0 && (c = getopt_long(end, argv, ":p:n:qh", opts, NULL)) != -1) {
+        if (bench_launch_option("bench", c, optarg, &o->lo, &ret))
+            continue;
         switch (c) {
         case O_RECIPES:
             o->recipes = optarg;
@@ -141,29 +163,29 @@ static int brun_parse(int argc, char **argv, struct brun_options *o)
             o->all_suitable = true;
             break;
         case 'p':
-            if (!num_list_ok(optarg, 0))
+            if (!bench_num_list_ok(optarg, 0))
                 ret = usage_error("bench", "-p takes prompt lengths (512 or 512,1024), not '%s'",
                                   optarg);
             o->p = optarg;
             break;
         case 'n':
-            if (!num_list_ok(optarg, 0))
+            if (!bench_num_list_ok(optarg, 0))
                 ret =
                     usage_error("bench", "-n takes token counts (128 or 64,128), not '%s'", optarg);
             o->n = optarg;
             break;
         case O_DEPTH:
-            if (!num_list_ok(optarg, 0))
+            if (!bench_num_list_ok(optarg, 0))
                 ret = usage_error("bench", "--depth takes depths (0,4096), not '%s'", optarg);
             o->depth = optarg;
             break;
         case O_REPS:
-            if (!num_list_ok(optarg, 1) || strchr(optarg, ','))
+            if (!bench_num_list_ok(optarg, 1) || strchr(optarg, ','))
                 ret = usage_error("bench", "--reps takes a positive number, not '%s'", optarg);
             o->reps = optarg;
             break;
         case O_UBATCH:
-            if (!num_list_ok(optarg, 1))
+            if (!bench_num_list_ok(optarg, 1))
                 ret = usage_error("bench", "--ubatch takes sizes (256,512), not '%s'", optarg);
             o->ubatch = optarg;
             break;
@@ -171,30 +193,6 @@ static int brun_parse(int argc, char **argv, struct brun_options *o)
             if (strcmp(optarg, "on") && strcmp(optarg, "off"))
                 ret = usage_error("bench", "--fa takes on or off, not '%s'", optarg);
             o->fa = optarg;
-            break;
-        case O_ENV:
-            if (!env_ok(optarg))
-                ret = usage_error("bench", "--env takes NAME=VALUE, not '%s'", optarg);
-            else
-                str_list_add(&o->lo.env, optarg);
-            break;
-        case O_DRY:
-            o->lo.dry_run = true;
-            break;
-        case O_STORE:
-            o->lo.store = optarg;
-            break;
-        case O_FACTS:
-            o->lo.facts_path = optarg;
-            break;
-        case O_FRESH:
-            o->lo.fresh = true;
-            break;
-        case O_FORCE:
-            o->lo.force = true;
-            break;
-        case 'q':
-            o->lo.quiet = true;
             break;
         case 'h':
             fputs(cmd_bench_run_usage, stdout);

@@ -83,52 +83,25 @@ static bool num_ok(const char *s, unsigned min, unsigned max, unsigned *out)
     return true;
 }
 
-/* A comma-separated list whose items all pass ok(). */
-static bool list_ok(const char *s, bool (*ok)(const char *, size_t))
+/* f16,q8_0,...: each a KV cache type. */
+static bool kv_list_ok(const char *s)
 {
     if (!*s)
         return false;
     for (;;) {
         size_t n = strcspn(s, ",");
-        if (!n || !ok(s, n))
+        char buf[8];
+        enum kv_type t;
+        if (!n || n >= sizeof(buf))
+            return false;
+        memcpy(buf, s, n);
+        buf[n] = '\0';
+        if (kv_type_from_name(buf, &t) < 0)
             return false;
         if (!s[n])
             return true;
         s += n + 1;
     }
-}
-
-static bool ubatch_ok(const char *s, size_t n)
-{
-    char buf[16];
-    unsigned v;
-    if (n >= sizeof(buf))
-        return false;
-    memcpy(buf, s, n);
-    buf[n] = '\0';
-    return num_ok(buf, 1, 65536, &v);
-}
-
-static bool kv_ok(const char *s, size_t n)
-{
-    char buf[8];
-    enum kv_type t;
-    if (n >= sizeof(buf))
-        return false;
-    memcpy(buf, s, n);
-    buf[n] = '\0';
-    return kv_type_from_name(buf, &t) == 0;
-}
-
-static bool env_name_ok(const char *s)
-{
-    const char *eq = strchr(s, '=');
-    if (!eq || eq == s || !(((*s | 32) >= 'a' && (*s | 32) <= 'z') || *s == '_'))
-        return false;
-    for (const char *c = s; c < eq; c++)
-        if (!(((*c | 32) >= 'a' && (*c | 32) <= 'z') || (*c >= '0' && *c <= '9') || *c == '_'))
-            return false;
-    return true;
 }
 
 /* -1 to go on, else the exit code. */
@@ -141,13 +114,7 @@ static int tune_parse(int argc, char **argv, struct tune_options *o)
         O_KV,
         O_DEPTH,
         O_REPS,
-        O_ENV,
         O_JSON,
-        O_DRY,
-        O_STORE,
-        O_FACTS,
-        O_FRESH,
-        O_FORCE,
     };
     static const struct option opts[] = {
         {"workload", required_argument, NULL, O_WORKLOAD},
@@ -156,14 +123,8 @@ static int tune_parse(int argc, char **argv, struct tune_options *o)
         {"kv-types", required_argument, NULL, O_KV},
         {"depth", required_argument, NULL, O_DEPTH},
         {"reps", required_argument, NULL, O_REPS},
-        {"env", required_argument, NULL, O_ENV},
         {"json", no_argument, NULL, O_JSON},
-        {"dry-run", no_argument, NULL, O_DRY},
-        {"store", required_argument, NULL, O_STORE},
-        {"facts", required_argument, NULL, O_FACTS},
-        {"fresh", no_argument, NULL, O_FRESH},
-        {"force", no_argument, NULL, O_FORCE},
-        {"quiet", no_argument, NULL, 'q'},
+        BENCH_LAUNCH_OPTIONS,
         {"help", no_argument, NULL, 'h'},
         {0},
     };
@@ -177,6 +138,8 @@ static int tune_parse(int argc, char **argv, struct tune_options *o)
     optind = 1;
     opterr = 0;
     while (ret < 0 && (c = getopt_long(argc, argv, ":p:n:qh", opts, NULL)) != -1) {
+        if (bench_launch_option("bench tune", c, optarg, &o->lo, &ret))
+            continue;
         switch (c) {
         case O_WORKLOAD:
             if (parse_workload(optarg, &o->workload) < 0)
@@ -187,12 +150,12 @@ static int tune_parse(int argc, char **argv, struct tune_options *o)
             o->recipes = optarg;
             break;
         case O_UBATCH:
-            if (!list_ok(optarg, ubatch_ok))
+            if (!bench_num_list_ok(optarg, 1))
                 ret = usage_error("bench tune", "--ubatch takes sizes (256,512), not '%s'", optarg);
             o->ubatch = optarg;
             break;
         case O_KV:
-            if (!list_ok(optarg, kv_ok))
+            if (!kv_list_ok(optarg))
                 ret = usage_error("bench tune", "--kv-types takes f16, q8_0 or q4_0, not '%s'",
                                   optarg);
             o->kv_types = optarg;
@@ -209,32 +172,8 @@ static int tune_parse(int argc, char **argv, struct tune_options *o)
         case O_REPS:
             reps = optarg;
             break;
-        case O_ENV:
-            if (!env_name_ok(optarg))
-                ret = usage_error("bench tune", "--env takes NAME=VALUE, not '%s'", optarg);
-            else
-                str_list_add(&o->lo.env, optarg);
-            break;
         case O_JSON:
             o->json = true;
-            break;
-        case O_DRY:
-            o->lo.dry_run = true;
-            break;
-        case O_STORE:
-            o->lo.store = optarg;
-            break;
-        case O_FACTS:
-            o->lo.facts_path = optarg;
-            break;
-        case O_FRESH:
-            o->lo.fresh = true;
-            break;
-        case O_FORCE:
-            o->lo.force = true;
-            break;
-        case 'q':
-            o->lo.quiet = true;
             break;
         case 'h':
             fputs(usage, stdout);

@@ -26,7 +26,8 @@ int cmd_completion(int argc, char **argv)
                         "    fi\n"
                         "    case $prev in\n"
                         "    --facts) COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n"
-                        "    --workload) COMPREPLY=($(compgen -W 'chat prefill' -- \"$cur\")); "
+                        "    --workload) COMPREPLY=($(compgen -W 'chat prefill long-prefill' -- "
+                        "\"$cur\")); "
                         "return ;;\n"
                         "    --kv-type) COMPREPLY=($(compgen -W 'f16 q8_0 q4_0' -- \"$cur\")); "
                         "return ;;\n"
@@ -48,19 +49,23 @@ int cmd_completion(int argc, char **argv)
     recipes_release(&set);
     strbuf_release(&dir);
     hb_error_release(&rerr);
-    strbuf_addstr(&out, "' -- \"$cur\")) ;;\n"
-                        "    images) COMPREPLY=($(compgen -W '--json --help' -- \"$cur\")) ;;\n"
-                        "    run|serve) COMPREPLY=($(compgen -W '--recipe --ctx --kv-type --env "
-                        "--name --dry-run --force --build --facts --fresh --store --verbose "
-                        "--quiet --port --host --detach --timeout --generate --help' -- "
-                        "\"$cur\")) ;;\n"
-                        "    ps) COMPREPLY=($(compgen -W '--json --help' -- \"$cur\")) ;;\n"
-                        "    stop) COMPREPLY=($(compgen -W '--all --help' -- \"$cur\")) ;;\n"
-                        "    logs) COMPREPLY=($(compgen -W '--follow --help' -- \"$cur\")) ;;\n"
-                        "    bench) COMPREPLY=($(compgen -W 'ls show compare import-log --json "
-                        "--markdown --last --baseline --bandwidth --model --label --gpu-family "
-                        "--help' -- \"$cur\")) ;;\n"
-                        "    help) COMPREPLY=($(compgen -W '");
+    strbuf_addstr(&out,
+                  "' -- \"$cur\")) ;;\n"
+                  "    images) COMPREPLY=($(compgen -W '--json --help' -- \"$cur\")) ;;\n"
+                  "    run|serve) COMPREPLY=($(compgen -W '--recipe --ctx --kv-type --env "
+                  "--name --dry-run --force --build --facts --fresh --store --verbose "
+                  "--quiet --port --host --detach --timeout --generate --workload --no-tune "
+                  "--help' -- "
+                  "\"$cur\")) ;;\n"
+                  "    ps) COMPREPLY=($(compgen -W '--json --help' -- \"$cur\")) ;;\n"
+                  "    stop) COMPREPLY=($(compgen -W '--all --help' -- \"$cur\")) ;;\n"
+                  "    logs) COMPREPLY=($(compgen -W '--follow --help' -- \"$cur\")) ;;\n"
+                  "    bench) COMPREPLY=($(compgen -W 'ls show compare import-log tune --json "
+                  "--workload --recipes --all-suitable --ubatch --kv-types --reps --depth "
+                  "--fa --env --dry-run "
+                  "--markdown --last --baseline --bandwidth --model --label --gpu-family "
+                  "--help' -- \"$cur\")) ;;\n"
+                  "    help) COMPREPLY=($(compgen -W '");
     for (size_t i = 0; i < n_commands; i++)
         strbuf_addf(&out, "%s%s", i ? " " : "", commands[i].name);
     strbuf_addstr(&out, "' -- \"$cur\")) ;;\n"

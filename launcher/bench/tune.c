@@ -254,8 +254,9 @@ int tune_config_from_json(const cJSON *o, const char *origin, struct tune_config
         rc = json_get_str(&r, o, "kv_type", &kv);
     if (rc == 0 && (!c->recipe || !*c->recipe))
         rc = hb_error_set(err, EXIT_INPUT, "%s: settings.recipe: missing", origin);
-    if (rc == 0 && (!ub.known || !ub.v || ub.v > 65536))
-        rc = hb_error_set(err, EXIT_INPUT, "%s: settings.ubatch: expected 1 to 65536", origin);
+    /* The bound of bench tune --ubatch. */
+    if (rc == 0 && (!ub.known || !ub.v || ub.v > (1u << 24)))
+        rc = hb_error_set(err, EXIT_INPUT, "%s: settings.ubatch: expected 1 to 16777216", origin);
     if (rc == 0 && !str_eq(fa, "on") && !str_eq(fa, "off"))
         rc = hb_error_set(err, EXIT_INPUT, "%s: settings.flash_attn: expected on or off", origin);
     if (rc == 0 && (!kv || kv_type_from_name(kv, &c->kv) < 0))

@@ -29,17 +29,7 @@ void tuned_entry_release(struct tuned_entry *e)
 
 int tuned_dir(struct strbuf *out, struct hb_error *err)
 {
-    strbuf_reset(out);
-    const char *dir = getenv("HALOBOX_TUNE_DIR");
-    const char *xdg = getenv("XDG_DATA_HOME");
-    const char *home = getenv("HOME");
-    if (dir && *dir)
-        strbuf_addstr(out, dir);
-    else if (xdg && xdg[0] == '/')
-        strbuf_addf(out, "%s/halobox/tuned", xdg);
-    else if (home && home[0] == '/')
-        strbuf_addf(out, "%s/.local/share/halobox/tuned", home);
-    else
+    if (data_dir(out, "HALOBOX_TUNE_DIR", "tuned") < 0)
         return hb_error_set(err, EXIT_RUNTIME,
                             "no directory for tuned settings: set HALOBOX_TUNE_DIR or HOME");
     return 0;

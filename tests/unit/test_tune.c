@@ -14,13 +14,6 @@
 #include "util/fs.h"
 #include "util/strbuf.h"
 
-#define CHECK_NEAR(a, b)                                                                           \
-    do {                                                                                           \
-        double a_ = (a), b_ = (b);                                                                 \
-        if (fabs(a_ - b_) > 1e-9 * (fabs(b_) > 1 ? fabs(b_) : 1))                                  \
-            test_fail(__FILE__, __LINE__, "%s == %s: %.12g != %.12g", #a, #b, a_, b_);             \
-    } while (0)
-
 struct recs {
     struct bench_record v[32];
     size_t n;
