@@ -45,7 +45,8 @@ static const char usage[] =
     "  --workload W      chat (default) or long-prefill\n"
     "  --recipes R1,R2   the recipes to sweep (default: every one that suits)\n"
     "  --ubatch N,...    ubatch sizes (default 256,512,1024; 512 is always added)\n"
-    "  --kv-types T,...  KV cache types: f16, q8_0, q4_0 (default f16,q8_0)\n"
+    "  --kv-types T,...  KV cache types: f16, q8_0, q4_0 (default f16,q8_0; f16 is\n"
+    "                    always added)\n"
     "  -p N, -n N        prompt and generated tokens of the tests\n"
     "  --depth N         the depth of the prefill test (long-prefill)\n"
     "  --reps N          repetitions of each test (default 3, at least 2)\n"
@@ -292,8 +293,17 @@ static void add_legs(const struct tune_options *o, const struct str_list *names,
     strbuf_addstr(&ub, o->ubatch);
     if (!has_default)
         strbuf_addf(&ub, ",%u", TUNE_DEFAULT_UBATCH);
+    /* And so is its KV type, f16. */
+    struct strbuf kvs = STRBUF_INIT;
+    bool has_f16 = false;
+    for (const char *p = o->kv_types; *p;) {
+        size_t len = strcspn(p, ",");
+        has_f16 = has_f16 || (len == 3 && !strncmp(p, "f16", 3));
+        p += len + (p[len] == ',');
+    }
+    strbuf_addf(&kvs, "%s%s", has_f16 ? "" : "f16,", o->kv_types);
     for (size_t i = 0; i < names->n; i++) {
-        for (const char *kv = o->kv_types; *kv;) {
+        for (const char *kv = kvs.buf; *kv;) {
             size_t len = strcspn(kv, ",");
             char *type = xstrndup(kv, len);
             struct bench_leg *lg = bench_legs_add(s, names->v[i]);
@@ -319,6 +329,7 @@ static void add_legs(const struct tune_options *o, const struct str_list *names,
         }
     }
     strbuf_release(&ub);
+    strbuf_release(&kvs);
 }
 
 static void render_text(const struct tune_decision *d, const char *run_id, bool saved,

@@ -51,6 +51,11 @@ for w in "-fa on" "-ub 128,512" "-ctk q8_0 -ctv q8_0"; do
     assert_contains "$q8" " $w"
 done
 assert_not_contains "$q8" "-fa off"
+# The default's KV type is always swept too.
+run "$HALOBOX" bench tune tiny --recipes cpu --kv-types q4_0 --dry-run -q
+assert_eq "$(printf '%s\n' "$out" | wc -l)" 2 "lines (f16 added)"
+assert_contains "$out" " -ctk f16 -ctv f16"
+assert_contains "$out" " -ctk q4_0 -ctv q4_0"
 run "$HALOBOX" bench tune tiny --recipes cpu --workload long-prefill -p 64 --depth 256 --dry-run -q
 assert_rc 0
 assert_contains "$out" " -p 64 -n 0 -d 256 "
