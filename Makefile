@@ -28,7 +28,7 @@ STRICT   := -std=c11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototy
             -Wstrict-prototypes -Wno-format-nonliteral
 CPPFLAGS += -Ilauncher -D_GNU_SOURCE $(PKG_CFLAGS)
 ALL_CFLAGS = $(STRICT) $(CFLAGS) $(SANITIZE) -MMD -MP
-LDLIBS   += $(PKG_LIBS) -ldl
+LDLIBS   += $(PKG_LIBS) -ldl -lm
 
 SRC      := $(sort $(shell find launcher -name '*.c'))
 # The program is main.c and the commands (cmd_*.c) over a library of the

@@ -64,7 +64,7 @@ struct facts_options {
  * already done (--help printed: 0; a usage error: 2). */
 int parse_facts_options(const char *command, int argc, char **argv, struct facts_options *o);
 
-/* "chat" / "prefill" -> workload; -1 when neither. */
+/* "chat" / "prefill" (or "long-prefill") -> workload; -1 when neither. */
 int parse_workload(const char *s, enum workload *w);
 
 /* Prints "halobox: <msg>" to stderr and returns the error's exit code. */

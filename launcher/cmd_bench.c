@@ -26,6 +26,7 @@ const char cmd_bench_usage[] =
     "                             [--model NAME|FILE]\n"
     "       halobox bench export RUN...|--last N -o FILE.tar.gz [--facts FILE]\n"
     "       halobox bench import FILE.tar.gz\n"
+    "       halobox bench tune MODEL [--workload chat|long-prefill] [options]\n"
     "\n"
     "Benchmark results, each kept with the host facts, the model and the image it\n"
     "ran in (one JSON Lines file per run), so that two machines or two images can\n"
@@ -45,6 +46,9 @@ const char cmd_bench_usage[] =
     "  export      one .tar.gz bundle of runs, their engine logs and this host's\n"
     "              facts, to send to someone\n"
     "  import      the runs of a bundle, verified; refuses runs already here\n"
+    "  tune        sweep ubatch, flash attention, KV cache types and recipes for a\n"
+    "              workload; the winner (beyond the noise) is what run and serve\n"
+    "              then use for that model on this host\n"
     "\n"
     "'halobox bench MODEL' runs llama-bench in the engine images and keeps the\n"
     "results as a new run ('halobox bench MODEL --help' for its options).\n"
@@ -578,6 +582,7 @@ static const struct {
     {"import-log", cmd_bench_import_log},
     {"export", cmd_bench_export},
     {"import", cmd_bench_import},
+    {"tune", cmd_bench_tune},
 };
 
 int cmd_bench(int argc, char **argv)

@@ -57,8 +57,7 @@ struct brun_options {
     struct str_list engine; /* -p ... then the user's args after -- */
 };
 
-/* A comma-separated list of numbers, each at least min. */
-static bool num_list_ok(const char *s, unsigned long long min)
+bool bench_num_list_ok(const char *s, unsigned long long min)
 {
     if (!*s)
         return false;
@@ -89,6 +88,42 @@ static bool env_ok(const char *s)
     return true;
 }
 
+int bench_launch_option(const char *verb, int c, const char *arg, struct launch_options *lo,
+                        int *ret)
+{
+    switch (c) {
+    case BLO_ENV:
+        if (!env_ok(arg))
+            *ret = usage_error(verb, "--env takes NAME=VALUE, not '%s'", arg);
+        else
+            str_list_add(&lo->env, arg);
+        return 1;
+    case BLO_DRY:
+        lo->dry_run = true;
+        return 1;
+    case BLO_STORE:
+        lo->store = arg;
+        return 1;
+    case BLO_FACTS:
+        lo->facts_path = arg;
+        return 1;
+    case BLO_FRESH:
+        lo->fresh = true;
+        return 1;
+    case BLO_FORCE:
+        lo->force = true;
+        return 1;
+    case BLO_RPC:
+        lo->rpc = arg;
+        return 1;
+    case 'q':
+        lo->quiet = true;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 /* -1 to go on, else the exit code. */
 static int brun_parse(int argc, char **argv, struct brun_options *o)
 {
@@ -99,13 +134,6 @@ static int brun_parse(int argc, char **argv, struct brun_options *o)
         O_REPS,
         O_UBATCH,
         O_FA,
-        O_ENV,
-        O_DRY,
-        O_STORE,
-        O_FACTS,
-        O_FRESH,
-        O_FORCE,
-        O_RPC,
     };
     static const struct option opts[] = {
         {"recipes", required_argument, NULL, O_RECIPES},
@@ -114,14 +142,7 @@ static int brun_parse(int argc, char **argv, struct brun_options *o)
         {"reps", required_argument, NULL, O_REPS},
         {"ubatch", required_argument, NULL, O_UBATCH},
         {"fa", required_argument, NULL, O_FA},
-        {"env", required_argument, NULL, O_ENV},
-        {"dry-run", no_argument, NULL, O_DRY},
-        {"store", required_argument, NULL, O_STORE},
-        {"facts", required_argument, NULL, O_FACTS},
-        {"fresh", no_argument, NULL, O_FRESH},
-        {"force", no_argument, NULL, O_FORCE},
-        {"rpc", required_argument, NULL, O_RPC},
-        {"quiet", no_argument, NULL, 'q'},
+        BENCH_LAUNCH_OPTIONS,
         {"help", no_argument, NULL, 'h'},
         {0},
     };
@@ -137,6 +158,8 @@ static int brun_parse(int argc, char **argv, struct brun_options *o)
     optind = 1;
     opterr = 0;
     while (ret < 0 && (c = getopt_long(end, argv, ":p:n:qh", opts, NULL)) != -1) {
+        if (bench_launch_option("bench", c, optarg, &o->lo, &ret))
+            continue;
         switch (c) {
         case O_RECIPES:
             o->recipes = optarg;
@@ -145,29 +168,29 @@ static int brun_parse(int argc, char **argv, struct brun_options *o)
             o->all_suitable = true;
             break;
         case 'p':
-            if (!num_list_ok(optarg, 0))
+            if (!bench_num_list_ok(optarg, 0))
                 ret = usage_error("bench", "-p takes prompt lengths (512 or 512,1024), not '%s'",
                                   optarg);
             o->p = optarg;
             break;
         case 'n':
-            if (!num_list_ok(optarg, 0))
+            if (!bench_num_list_ok(optarg, 0))
                 ret =
                     usage_error("bench", "-n takes token counts (128 or 64,128), not '%s'", optarg);
             o->n = optarg;
             break;
         case O_DEPTH:
-            if (!num_list_ok(optarg, 0))
+            if (!bench_num_list_ok(optarg, 0))
                 ret = usage_error("bench", "--depth takes depths (0,4096), not '%s'", optarg);
             o->depth = optarg;
             break;
         case O_REPS:
-            if (!num_list_ok(optarg, 1) || strchr(optarg, ','))
+            if (!bench_num_list_ok(optarg, 1) || strchr(optarg, ','))
                 ret = usage_error("bench", "--reps takes a positive number, not '%s'", optarg);
             o->reps = optarg;
             break;
         case O_UBATCH:
-            if (!num_list_ok(optarg, 1))
+            if (!bench_num_list_ok(optarg, 1))
                 ret = usage_error("bench", "--ubatch takes sizes (256,512), not '%s'", optarg);
             o->ubatch = optarg;
             break;
@@ -175,33 +198,6 @@ static int brun_parse(int argc, char **argv, struct brun_options *o)
             if (strcmp(optarg, "on") && strcmp(optarg, "off"))
                 ret = usage_error("bench", "--fa takes on or off, not '%s'", optarg);
             o->fa = optarg;
-            break;
-        case O_ENV:
-            if (!env_ok(optarg))
-                ret = usage_error("bench", "--env takes NAME=VALUE, not '%s'", optarg);
-            else
-                str_list_add(&o->lo.env, optarg);
-            break;
-        case O_DRY:
-            o->lo.dry_run = true;
-            break;
-        case O_STORE:
-            o->lo.store = optarg;
-            break;
-        case O_FACTS:
-            o->lo.facts_path = optarg;
-            break;
-        case O_FRESH:
-            o->lo.fresh = true;
-            break;
-        case O_FORCE:
-            o->lo.force = true;
-            break;
-        case O_RPC:
-            o->lo.rpc = optarg;
-            break;
-        case 'q':
-            o->lo.quiet = true;
             break;
         case 'h':
             fputs(cmd_bench_run_usage, stdout);
@@ -318,7 +314,9 @@ static int pick_recipes(const struct brun_options *o, struct str_list *names, st
 }
 
 /* The plan's llama-bench command as this run wants it: -o jsonl (a crash
- * keeps the finished lines), and --fa in the plan's own spelling. */
+ * keeps the finished lines), and -fa replaced by the leg's value or list
+ * ("on", "off,on") in the plan's own spelling: llama-bench appends a
+ * repeated option to its list, it does not replace it. */
 static void adjust_engine(struct plan *p, const char *fa)
 {
     struct str_list *e = &p->engine;
@@ -328,18 +326,29 @@ static void adjust_engine(struct plan *p, const char *fa)
             e->v[i + 1] = xstrdup("jsonl");
         } else if (fa && !strcmp(e->v[i], "-fa")) {
             bool numeric = !strcmp(e->v[i + 1], "1") || !strcmp(e->v[i + 1], "0");
-            bool on = !strcmp(fa, "on");
+            struct strbuf v = STRBUF_INIT;
+            for (const char *s = fa; *s;) {
+                size_t n = strcspn(s, ",");
+                bool on = n == 2 && !strncmp(s, "on", 2);
+                if (v.len)
+                    strbuf_addch(&v, ',');
+                if (numeric)
+                    strbuf_addstr(&v, on ? "1" : "0");
+                else
+                    strbuf_add(&v, s, n);
+                s += n + (s[n] == ',');
+            }
             free(e->v[i + 1]);
-            e->v[i + 1] = xstrdup(numeric ? (on ? "1" : "0") : fa);
+            e->v[i + 1] = strbuf_detach(&v);
         }
     }
 }
 
-/* ---- one recipe ------------------------------------------------------------- */
+/* ---- one leg ----------------------------------------------------------------- */
 
 struct brun {
-    const struct brun_options *o;
-    struct bench_run run;
+    const struct bench_legs *spec;
+    struct bench_run *run;
     struct bench_writer *w;
     struct bench_record base; /* model, host; the image per recipe */
     char *podman;
@@ -402,6 +411,26 @@ static void log_end(const char *text, struct strbuf *out)
     strbuf_release(&lines);
 }
 
+/* The progress line of one finished test on a terminal: what it measured,
+ * with the settings a sweep varies. */
+static void progress_line(const char *recipe, const struct bench_result *r)
+{
+    struct strbuf name = STRBUF_INIT;
+    bench_test_name(r, &name);
+    fprintf(stderr, "halobox: %s %s", recipe, name.buf);
+    if (r->n_ubatch.known)
+        fprintf(stderr, " ub=%llu", (unsigned long long)r->n_ubatch.v);
+    if (bench_fa_name(r->flash_attn))
+        fprintf(stderr, " fa=%s", bench_fa_name(r->flash_attn));
+    if (r->type_k && r->type_v)
+        fprintf(stderr, " kv=%s/%s", r->type_k, r->type_v);
+    fprintf(stderr, ": %.2f", r->avg_ts.v);
+    if (r->stddev_ts.known)
+        fprintf(stderr, " \xc2\xb1 %.2f", r->stddev_ts.v);
+    fprintf(stderr, " t/s%s%s\n", r->backends ? " " : "", r->backends ? r->backends : "");
+    strbuf_release(&name);
+}
+
 /* Parses one line of llama-bench's output and keeps its results. */
 static int take_line(struct brun *b, const struct plan *p, const char *line, size_t len,
                      size_t lineno, struct hb_error *err)
@@ -411,7 +440,7 @@ static int take_line(struct brun *b, const struct plan *p, const char *line, siz
     if (!len)
         return 0;
     struct strbuf origin = STRBUF_INIT;
-    strbuf_addf(&origin, "run %s: recipe %s: llama-bench output line %zu", b->run.id, p->recipe,
+    strbuf_addf(&origin, "run %s: recipe %s: llama-bench output line %zu", b->run->id, p->recipe,
                 lineno);
     struct bench_results res = {0};
     int r = llama_bench_parse_json(line, len, origin.buf, &res, err);
@@ -429,31 +458,24 @@ static int take_line(struct brun *b, const struct plan *p, const char *line, siz
         rec.image.engine_version = xstrdup_or_null(p->engine_version);
         rec.image.engine_commit = xstrdup_or_null(res.v[i].build_commit);
         r = bench_writer_add(b->w, &rec, err);
-        if (r == 0 && b->progress) {
-            struct strbuf name = STRBUF_INIT;
-            bench_test_name(&res.v[i], &name);
-            fprintf(stderr, "halobox: %s %s: %.2f", p->recipe, name.buf, res.v[i].avg_ts.v);
-            if (res.v[i].stddev_ts.known)
-                fprintf(stderr, " \xc2\xb1 %.2f", res.v[i].stddev_ts.v);
-            fprintf(stderr, " t/s%s%s\n", res.v[i].backends ? " " : "",
-                    res.v[i].backends ? res.v[i].backends : "");
-            strbuf_release(&name);
-        }
+        if (r == 0 && b->progress)
+            progress_line(p->recipe, &res.v[i]);
         bench_record_release(&rec);
     }
     bench_results_release(&res);
     return r;
 }
 
-/* Runs one recipe. Returns 0 when it was recorded (complete or failed), -1
- * on an error that ends the run (err set), 1 when interrupted. */
-static int run_recipe(struct brun *b, struct brun_recipe *br, struct hb_error *err)
+/* Runs one leg: its container, every output line kept as it comes. Returns
+ * 0 when it ended (why empty: complete; else why it failed), -1 on an error
+ * that ends the run (err set), 1 when interrupted. */
+static int run_leg(struct brun *b, const struct launch *l, struct strbuf *why, struct hb_error *err)
 {
-    const struct plan *p = &br->l.plan;
+    const struct plan *p = &l->plan;
     free(b->base.image.digest);
     free(b->base.image.recipe_sha256);
     image_provenance(b->podman, p->image, &b->base.image.digest, &b->base.image.recipe_sha256);
-    if (!b->o->lo.quiet)
+    if (!b->spec->lo.quiet)
         fprintf(stderr, "halobox: benchmarking %s with recipe %s (%s)\n", p->model, p->recipe,
                 p->image);
 
@@ -486,12 +508,11 @@ static int run_recipe(struct brun *b, struct brun_recipe *br, struct hb_error *e
 
     struct strbuf pending = STRBUF_INIT, log = STRBUF_INIT;
     struct hb_error perr = HB_ERROR_INIT; /* the output's first problem */
-    size_t lineno = 0;
+    size_t lineno = 0, before = b->run->n_records;
     bool removed = false, out_open = true, err_open = true;
-    int r = 0;
     while (out_open || err_open) {
         if (launch_stop && !removed) {
-            if (!b->o->lo.quiet)
+            if (!b->spec->lo.quiet)
                 fprintf(stderr, "halobox: interrupted: stopping %s\n", p->name);
             struct hb_error rerr = HB_ERROR_INIT;
             podman_remove(b->podman, p->name, 5, &rerr);
@@ -517,8 +538,7 @@ static int run_recipe(struct brun *b, struct brun_recipe *br, struct hb_error *e
             while ((nl = memchr(pending.buf, '\n', pending.len))) {
                 size_t len = (size_t)(nl - pending.buf);
                 lineno++;
-                if (!perr.msg && r == 0 && take_line(b, p, pending.buf, len, lineno, &perr) < 0 &&
-                    !perr.msg)
+                if (!perr.msg && take_line(b, p, pending.buf, len, lineno, &perr) < 0 && !perr.msg)
                     hb_error_set(&perr, EXIT_RUNTIME, "cannot keep a result");
                 memmove(pending.buf, nl + 1, pending.len - len - 1);
                 pending.len -= len + 1;
@@ -543,30 +563,27 @@ static int run_recipe(struct brun *b, struct brun_recipe *br, struct hb_error *e
     podman_remove(b->podman, p->name, 5, &rerr);
     hb_error_release(&rerr);
 
-    size_t kept = 0;
-    for (size_t i = 0; i < b->run.n_records; i++)
-        if (b->run.records[i].image.recipe && !strcmp(b->run.records[i].image.recipe, p->recipe))
-            kept++;
-    struct strbuf why = STRBUF_INIT;
+    size_t kept = b->run->n_records - before;
+    int r = 0;
     if (launch_stop) {
         r = 1; /* left pending: bench_writer_finish marks it incomplete */
     } else if (status < 0) {
-        strbuf_addstr(&why, werr.msg ? werr.msg : "cannot wait for podman");
+        strbuf_addstr(why, werr.msg ? werr.msg : "cannot wait for podman");
     } else if (status != 0) {
-        strbuf_addf(&why, "the engine exited with status %d", status);
+        strbuf_addf(why, "the engine exited with status %d", status);
         if (status > 128 && status < 160)
-            strbuf_addf(&why, " (signal %d)", status - 128);
+            strbuf_addf(why, " (signal %d)", status - 128);
         if (kept)
-            strbuf_addf(&why, " after %zu results", kept);
-        log_end(log.buf, &why);
+            strbuf_addf(why, " after %zu results", kept);
+        log_end(log.buf, why);
     } else if (pending.len && !perr.msg) {
-        strbuf_addf(&why, "run %s: recipe %s: llama-bench output line %zu is cut short", b->run.id,
+        strbuf_addf(why, "run %s: recipe %s: llama-bench output line %zu is cut short", b->run->id,
                     p->recipe, lineno + 1);
     } else if (perr.msg) {
-        strbuf_addstr(&why, perr.msg);
+        strbuf_addstr(why, perr.msg);
     } else if (!kept) {
-        strbuf_addstr(&why, "llama-bench gave no results");
-        log_end(log.buf, &why);
+        strbuf_addstr(why, "llama-bench gave no results");
+        log_end(log.buf, why);
     }
     /* Kept beside the results for bug reports (bench export carries it);
      * losing it does not lose the results. */
@@ -574,22 +591,14 @@ static int run_recipe(struct brun *b, struct brun_recipe *br, struct hb_error *e
     if (bench_writer_add_log(b->w, p->recipe, log.buf, log.len, &lerr) < 0)
         fprintf(stderr, "halobox: warning: the engine's log is not kept: %s\n", lerr.msg);
     hb_error_release(&lerr);
-    if (r == 0) {
-        enum bench_status st = why.len ? BENCH_STATUS_FAILED : BENCH_STATUS_COMPLETE;
-        if (why.len)
-            fprintf(stderr, "halobox: recipe %s failed: %s\n", p->recipe, why.buf);
-        if (bench_writer_recipe_done(b->w, p->recipe, st, why.len ? why.buf : NULL, err) < 0)
-            r = -1;
-    }
     hb_error_release(&perr);
     hb_error_release(&werr);
-    strbuf_release(&why);
     strbuf_release(&pending);
     strbuf_release(&log);
     return r;
 }
 
-/* ---- the command ------------------------------------------------------------ */
+/* ---- the legs of a run ------------------------------------------------------ */
 
 static int model_record(struct brun *b, const struct launch *l, struct hb_error *err)
 {
@@ -609,6 +618,136 @@ static int model_record(struct brun *b, const struct launch *l, struct hb_error 
     return r;
 }
 
+/* Every leg's plan, before any result is made: a recipe that cannot run is
+ * an error before the first container starts. */
+int bench_legs_prepare(struct bench_legs *s, struct hb_error *err)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        struct bench_leg *lg = &s->v[i];
+        launch_init(&lg->l);
+        lg->prepared = true;
+        struct launch_options lo = s->lo;
+        lo.recipe = lg->recipe;
+        lo.fresh = s->lo.fresh && i == 0;
+        lo.engine_args = lg->args.v;
+        lo.n_engine_args = (int)lg->args.n;
+        if (!s->lo.dry_run) {
+            struct strbuf c = STRBUF_INIT;
+            strbuf_addf(&c, "halobox-bench-%s-%ld-%zu", s->lo.args[0], (long)getpid(), i);
+            lg->container = strbuf_detach(&c);
+        }
+        if (launch_prepare(&lo, PLAN_BENCH, NULL, false, lg->container, 0, &lg->l, err) < 0)
+            return -1;
+        adjust_engine(&lg->l.plan, lg->fa);
+        /* A recipe's second leg explains nothing new. */
+        if (i == 0 || strcmp(s->v[i - 1].l.plan.recipe, lg->l.plan.recipe))
+            launch_explain(&lo, &lg->l);
+        if (s->lo.dry_run) {
+            if (launch_print_dry_run(&lg->l, err) < 0)
+                return -1;
+        } else {
+            free(s->podman);
+            s->podman = NULL;
+            /* The doctor's warnings are the host's: said once. */
+            lo.quiet = s->lo.quiet || i > 0;
+            if (launch_preflight(&lo, &lg->l, true, &s->podman, err) < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+int bench_legs_run(struct bench_legs *s, struct bench_run *run, bool *interrupted,
+                   struct hb_error *err)
+{
+    struct brun b = {.spec = s, .run = run, .podman = s->podman};
+    *interrupted = false;
+    run->source = xstrdup(s->source ? s->source : "bench");
+    run->label = xstrdup_or_null(s->label);
+    const struct launch *first = &s->v[0].l;
+    bench_host_from_facts(&b.base.host, &first->facts, &first->verdict);
+    int r = model_record(&b, first, err);
+    if (r == 0) {
+        bench_model_copy(&run->model, &b.base.model);
+        bench_host_copy(&run->host, &b.base.host);
+        for (size_t i = 0; i < s->n; i++)
+            if (i == 0 || strcmp(s->v[i - 1].l.plan.recipe, s->v[i].l.plan.recipe))
+                bench_run_add_recipe(run, s->v[i].l.plan.recipe);
+        struct strbuf dir = STRBUF_INIT;
+        r = bench_dir(&dir, err);
+        if (r == 0)
+            r = bench_writer_open(&b.w, dir.buf, run, err);
+        strbuf_release(&dir);
+    }
+    if (r < 0) {
+        bench_record_release(&b.base);
+        return -1;
+    }
+    s->opened = true;
+    b.progress = !s->lo.quiet && isatty(STDERR_FILENO);
+    if (!s->lo.quiet)
+        fprintf(stderr, "halobox: run %s\n", run->id);
+    launch_catch_signals();
+    /* A recipe's legs run one after the other; its status is written after
+     * its last leg: failed when any of them failed (the others' results are
+     * kept). */
+    struct strbuf why = STRBUF_INIT;
+    for (size_t i = 0; i < s->n && !*interrupted; i++) {
+        const char *recipe = s->v[i].l.plan.recipe;
+        struct strbuf leg_why = STRBUF_INIT;
+        r = run_leg(&b, &s->v[i].l, &leg_why, err);
+        if (r < 0) {
+            strbuf_release(&leg_why);
+            break;
+        }
+        *interrupted = r == 1 || launch_stop;
+        if (leg_why.len) {
+            fprintf(stderr, "halobox: recipe %s failed: %s\n", recipe, leg_why.buf);
+            strbuf_addf(&why, "%s%s", why.len ? "; " : "", leg_why.buf);
+        }
+        strbuf_release(&leg_why);
+        bool last = i + 1 == s->n || strcmp(s->v[i + 1].l.plan.recipe, recipe);
+        if (!*interrupted && last) {
+            enum bench_status st = why.len ? BENCH_STATUS_FAILED : BENCH_STATUS_COMPLETE;
+            r = bench_writer_recipe_done(b.w, recipe, st, why.len ? why.buf : NULL, err);
+            strbuf_reset(&why);
+            if (r < 0)
+                break;
+        }
+    }
+    strbuf_release(&why);
+    if (r >= 0)
+        r = bench_writer_finish(b.w, err);
+    bench_writer_free(b.w);
+    bench_record_release(&b.base);
+    return r < 0 ? -1 : 0;
+}
+
+void bench_legs_release(struct bench_legs *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        if (s->v[i].prepared)
+            launch_release(&s->v[i].l);
+        free(s->v[i].container);
+        str_list_release(&s->v[i].args);
+    }
+    free(s->v);
+    free(s->podman);
+    launch_options_release(&s->lo);
+    memset(s, 0, sizeof(*s));
+}
+
+struct bench_leg *bench_legs_add(struct bench_legs *s, const char *recipe)
+{
+    s->v = xrealloc(s->v, (s->n + 1) * sizeof(*s->v));
+    struct bench_leg *lg = &s->v[s->n++];
+    memset(lg, 0, sizeof(*lg));
+    lg->recipe = recipe;
+    return lg;
+}
+
+/* ---- the command ------------------------------------------------------------ */
+
 int cmd_bench_run(int argc, char **argv)
 {
     struct brun_options o;
@@ -620,89 +759,31 @@ int cmd_bench_run(int argc, char **argv)
     }
     struct hb_error err = HB_ERROR_INIT;
     struct str_list names = {0};
-    struct brun_recipe *rs = NULL;
-    size_t n = 0;
-    struct brun b = {.o = &o};
-    bool opened = false;
+    struct bench_legs s = {.lo = o.lo, .source = "bench"};
+    struct bench_run run = {0};
     rc = EXIT_OK;
 
     if (pick_recipes(&o, &names, &err) < 0)
         goto out;
-    rs = xcalloc(names.n, sizeof(*rs));
-    /* Every plan first: a recipe that cannot run is an error before any
-     * result is made. */
-    for (n = 0; n < names.n; n++) {
-        struct brun_recipe *br = &rs[n];
-        launch_init(&br->l);
-        br->name = *names.v[n] ? names.v[n] : NULL;
-        struct launch_options lo = o.lo;
-        lo.recipe = br->name;
-        lo.fresh = o.lo.fresh && n == 0;
-        if (!o.lo.dry_run) {
-            struct strbuf c = STRBUF_INIT;
-            strbuf_addf(&c, "halobox-bench-%s-%ld-%zu", o.lo.args[0], (long)getpid(), n);
-            br->container = strbuf_detach(&c);
-        }
-        if (launch_prepare(&lo, PLAN_BENCH, NULL, false, br->container, 0, &br->l, &err) < 0) {
-            n++;
-            goto out;
-        }
-        adjust_engine(&br->l.plan, o.fa);
-        launch_explain(&lo, &br->l);
-        if (o.lo.dry_run) {
-            if (launch_print_dry_run(&br->l, &err) < 0) {
-                n++;
-                goto out;
-            }
-        } else {
-            free(b.podman);
-            b.podman = NULL;
-            if (launch_preflight(&lo, &br->l, true, &b.podman, &err) < 0) {
-                n++;
-                goto out;
-            }
-        }
+    for (size_t i = 0; i < names.n; i++) {
+        struct bench_leg *lg = bench_legs_add(&s, *names.v[i] ? names.v[i] : NULL);
+        lg->fa = o.fa;
+        for (size_t j = 0; j < o.engine.n; j++)
+            str_list_add(&lg->args, o.engine.v[j]);
     }
-    if (o.lo.dry_run)
+    if (bench_legs_prepare(&s, &err) < 0 || o.lo.dry_run)
         goto out;
-
-    b.run.source = xstrdup("bench");
-    bench_host_from_facts(&b.base.host, &rs[0].l.facts, &rs[0].l.verdict);
-    if (model_record(&b, &rs[0].l, &err) < 0)
-        goto out;
-    bench_model_copy(&b.run.model, &b.base.model);
-    bench_host_copy(&b.run.host, &b.base.host);
-    for (size_t i = 0; i < n; i++)
-        bench_run_add_recipe(&b.run, rs[i].l.plan.recipe);
-    struct strbuf dir = STRBUF_INIT;
-    int r = bench_dir(&dir, &err);
-    if (r == 0)
-        r = bench_writer_open(&b.w, dir.buf, &b.run, &err);
-    strbuf_release(&dir);
-    if (r < 0)
-        goto out;
-    opened = true;
-    b.progress = !o.lo.quiet && isatty(STDERR_FILENO);
-    if (!o.lo.quiet)
-        fprintf(stderr, "halobox: run %s\n", b.run.id);
-    launch_catch_signals();
-    bool interrupted = false;
-    for (size_t i = 0; i < n && !interrupted; i++) {
-        r = run_recipe(&b, &rs[i], &err);
-        if (r < 0)
-            goto out;
-        interrupted = r == 1 || launch_stop;
-    }
-    if (bench_writer_finish(b.w, &err) < 0)
+    bool interrupted;
+    if (bench_legs_run(&s, &run, &interrupted, &err) < 0)
         goto out;
 
     struct strbuf text = STRBUF_INIT;
-    strbuf_addf(&text, "run %s: %s\n", b.run.id, bench_status_name(b.run.status));
-    if (b.run.n_records) {
+    strbuf_addf(&text, "run %s: %s\n", run.id, bench_status_name(run.status));
+    if (run.n_records) {
         struct compare_options co = {0};
         struct compare_table t;
         strbuf_addch(&text, '\n');
-        if (compare_build(&t, &b.run, 1, &co, &err) == 0) {
+        if (compare_build(&t, &run, 1, &co, &err) == 0) {
             compare_render_text(&t, &text);
             compare_release(&t);
         }
@@ -711,25 +792,18 @@ int cmd_bench_run(int argc, char **argv)
         write_stdout(&text, &err);
     strbuf_release(&text);
     if (!err.msg)
-        rc = interrupted ? 130 : b.run.status == BENCH_STATUS_COMPLETE ? EXIT_OK : EXIT_RUNTIME;
+        rc = interrupted ? 130 : run.status == BENCH_STATUS_COMPLETE ? EXIT_OK : EXIT_RUNTIME;
 out:
     if (err.msg) {
         rc = report_error(&err);
-        if (opened && !o.lo.quiet)
-            fprintf(stderr, "halobox: the finished results are kept in run %s\n", b.run.id);
+        if (s.opened && !o.lo.quiet)
+            fprintf(stderr, "halobox: the finished results are kept in run %s\n", run.id);
     }
-    bench_writer_free(b.w);
-    for (size_t i = 0; i < n; i++) {
-        launch_release(&rs[i].l);
-        free(rs[i].container);
-    }
-    free(rs);
-    free(b.podman);
-    bench_record_release(&b.base);
-    bench_run_release(&b.run);
+    /* s owns the launch options now (o.lo's env list). */
+    bench_legs_release(&s);
+    bench_run_release(&run);
     str_list_release(&names);
     str_list_release(&o.engine);
-    launch_options_release(&o.lo);
     hb_error_release(&err);
     return rc;
 }

@@ -73,7 +73,7 @@ int parse_workload(const char *s, enum workload *w)
 {
     if (!strcmp(s, "chat"))
         *w = WORKLOAD_CHAT;
-    else if (!strcmp(s, "prefill"))
+    else if (!strcmp(s, "prefill") || !strcmp(s, "long-prefill"))
         *w = WORKLOAD_PREFILL;
     else
         return -1;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "util/parse.h"
+#include "bench/tuned.h"
 #include "cmd_run.h"
 #include "rpc/rpc_client.h"
 #include "store/fit.h"
@@ -57,6 +58,8 @@ int launch_parse(const char *command, unsigned allowed, int argc, char **argv,
         O_LISTEN,
         O_CACHE,
         O_ANY,
+        O_WORKLOAD,
+        O_NO_TUNE,
     };
     static const struct option common[] = {
         {"recipe", required_argument, NULL, O_RECIPE},
@@ -73,6 +76,8 @@ int launch_parse(const char *command, unsigned allowed, int argc, char **argv,
         {"name", required_argument, NULL, O_NAME},
         {"verbose", no_argument, NULL, O_VERBOSE},
         {"rpc", required_argument, NULL, O_RPC},
+        {"workload", required_argument, NULL, O_WORKLOAD},
+        {"no-tune", no_argument, NULL, O_NO_TUNE},
         {"help", no_argument, NULL, 'h'},
     };
     static const struct option serve_only[] = {
@@ -127,6 +132,15 @@ int launch_parse(const char *command, unsigned allowed, int argc, char **argv,
         case O_KV:
             if (kv_type_from_name(optarg, &o->kv) < 0)
                 ret = usage_error(command, "--kv-type takes f16, q8_0 or q4_0, not '%s'", optarg);
+            o->kv_given = true;
+            break;
+        case O_WORKLOAD:
+            if (parse_workload(optarg, &o->workload) < 0)
+                ret =
+                    usage_error(command, "--workload takes chat or long-prefill, not '%s'", optarg);
+            break;
+        case O_NO_TUNE:
+            o->no_tune = true;
             break;
         case O_DRY:
             o->dry_run = true;
@@ -353,7 +367,21 @@ int launch_prepare(const struct launch_options *o, enum plan_intent intent, cons
         .n_rpc_workers = l->n_rpc_workers,
         .rpc_lenient = o->dry_run,
     };
-    return plan_build(&req, &l->plan, err);
+    /* What `bench tune` measured for this model, host and workload. */
+    struct plan_tuned tuned = {0};
+    struct strbuf from = STRBUF_INIT, note = STRBUF_INIT;
+    if (intent != PLAN_BENCH && !o->no_tune) {
+        r = tuned_apply(l->ref.files[0].sha256, &l->facts, &l->verdict, o->workload, o->kv_given,
+                        &req, &tuned, &from, &note, err);
+        req.tuned = r > 0 ? &tuned : NULL;
+    }
+    if (r >= 0)
+        r = plan_build(&req, &l->plan, err);
+    if (r >= 0 && note.len)
+        str_list_add(&l->plan.notes, note.buf);
+    strbuf_release(&from);
+    strbuf_release(&note);
+    return r < 0 ? -1 : 0;
 }
 
 void launch_init(struct launch *l)

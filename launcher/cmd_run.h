@@ -17,6 +17,9 @@ struct launch_options {
     const char *recipe;
     uint64_t ctx;
     enum kv_type kv;
+    bool kv_given;          /* --kv-type was given */
+    enum workload workload; /* --workload: which tuned settings (bench tune) */
+    bool no_tune;           /* --no-tune: the engine's defaults */
     bool dry_run, quiet, force, build, fresh, verbose, detach;
     const char *facts_path;
     const char *store;

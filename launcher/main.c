@@ -100,6 +100,9 @@ static const char usage_run[] =
     "  --recipe R       use this recipe instead of the one chosen for the host\n"
     "  --ctx N          context in tokens (checked against the memory)\n"
     "  --kv-type T      KV cache type: f16 (default), q8_0, q4_0\n"
+    "  --workload W     chat (default) or long-prefill: whose settings from\n"
+    "                   'halobox bench tune' to use (a note names them)\n"
+    "  --no-tune        the engine's defaults, whatever bench tune stored\n"
     "  --env NAME=VALUE set a variable in the engine's environment (repeatable)\n"
     "  --name NAME      the container's name\n"
     "  --dry-run        print the podman command, shell-quoted, and start nothing\n"
@@ -140,8 +143,8 @@ static const char usage_serve[] =
     "  --generate quadlet|kube\n"
     "                   print a systemd Quadlet .container unit, or a Kubernetes\n"
     "                   pod for 'podman kube play', for the same plan\n"
-    "  --recipe, --ctx, --kv-type, --env, --dry-run, --force, --build, --facts,\n"
-    "  --fresh, --store, --quiet, --rpc: as for 'halobox run'\n";
+    "  --recipe, --ctx, --kv-type, --workload, --no-tune, --env, --dry-run, --force,\n"
+    "  --build, --facts, --fresh, --store, --quiet, --rpc: as for 'halobox run'\n";
 
 static const char usage_ps[] =
     "usage: halobox ps [--json]\n"

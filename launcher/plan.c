@@ -143,7 +143,10 @@ int choose_recipe(const struct plan_request *req, struct plan *p, const struct r
 {
     const struct recipe_set *set = req->recipes;
     const struct recipe *r = NULL;
-    if (req->recipe) {
+    const char *tuned = !req->recipe && req->tuned ? req->tuned->recipe : NULL;
+    if (tuned && (r = recipes_find(set, tuned))) {
+        str_list_addf(&p->reasons, "bench tune measured recipe %s fastest on this host", r->name);
+    } else if (req->recipe) {
         r = recipes_find(set, req->recipe);
         if (!r) {
             struct strbuf names = STRBUF_INIT;
@@ -372,8 +375,13 @@ static void add_common_engine_flags(const struct plan_request *req, struct plan 
         str_list_add(e, "-ngl");
         str_list_add(e, "999");
     }
+    const struct plan_tuned *tuned = bench ? NULL : req->tuned;
+    if (tuned) {
+        str_list_add(e, "-ub");
+        str_list_addf(e, "%u", tuned->ubatch);
+    }
     str_list_add(e, "-fa");
-    str_list_add(e, bench && !new_flags ? "1" : "on");
+    str_list_add(e, bench && !new_flags ? "1" : tuned && !tuned->flash_attn ? "off" : "on");
     if (req->threads) {
         str_list_add(e, "-t");
         str_list_addf(e, "%u", req->threads);
@@ -547,6 +555,8 @@ int plan_build(const struct plan_request *req, struct plan *p, struct hb_error *
     if (p->rpc)
         str_list_addf(&p->labels, "halobox.rpc=%s", p->rpc);
     plan_engine(req, p);
+    if (req->tuned && req->intent != PLAN_BENCH)
+        str_list_addf(&p->notes, "tuned: %s", req->tuned->from);
     return 0;
 }
 

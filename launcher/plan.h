@@ -42,6 +42,16 @@ enum plan_intent {
 
 const char *plan_intent_name(enum plan_intent i);
 
+/* Engine settings `halobox bench tune` measured faster than the defaults
+ * for this model, host and workload (bench/tuned.h; the KV type comes as
+ * the request's kv). */
+struct plan_tuned {
+    const char *recipe; /* used when the request names none */
+    unsigned ubatch;    /* -ub */
+    bool flash_attn;    /* -fa on|off */
+    const char *from;   /* for the note: where they came from and by how much */
+};
+
 struct plan_request {
     enum plan_intent intent;
 
@@ -88,6 +98,7 @@ struct plan_request {
     const struct rpc_worker *rpc_workers;
     size_t n_rpc_workers;
     bool rpc_lenient;
+    const struct plan_tuned *tuned; /* run, serve: NULL for the defaults */
 };
 
 struct plan {

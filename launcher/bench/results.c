@@ -23,17 +23,7 @@
 
 int bench_dir(struct strbuf *out, struct hb_error *err)
 {
-    strbuf_reset(out);
-    const char *dir = getenv("HALOBOX_BENCH_DIR");
-    const char *xdg = getenv("XDG_DATA_HOME");
-    const char *home = getenv("HOME");
-    if (dir && *dir)
-        strbuf_addstr(out, dir);
-    else if (xdg && xdg[0] == '/')
-        strbuf_addf(out, "%s/halobox/bench", xdg);
-    else if (home && home[0] == '/')
-        strbuf_addf(out, "%s/.local/share/halobox/bench", home);
-    else
+    if (data_dir(out, "HALOBOX_BENCH_DIR", "bench") < 0)
         return hb_error_set(err, EXIT_RUNTIME,
                             "no directory for benchmark results: set HALOBOX_BENCH_DIR or HOME");
     return 0;

@@ -62,6 +62,23 @@ int write_full(int fd, const void *data, size_t len)
     return 0;
 }
 
+int data_dir(struct strbuf *out, const char *env_var, const char *name)
+{
+    strbuf_reset(out);
+    const char *dir = getenv(env_var);
+    const char *xdg = getenv("XDG_DATA_HOME");
+    const char *home = getenv("HOME");
+    if (dir && *dir)
+        strbuf_addstr(out, dir);
+    else if (xdg && xdg[0] == '/')
+        strbuf_addf(out, "%s/halobox/%s", xdg, name);
+    else if (home && home[0] == '/')
+        strbuf_addf(out, "%s/.local/share/halobox/%s", home, name);
+    else
+        return -1;
+    return 0;
+}
+
 int write_file_atomic(const char *path, const void *data, size_t len, unsigned mode)
 {
     struct strbuf tmp = STRBUF_INIT;

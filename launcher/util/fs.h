@@ -8,6 +8,10 @@
 /* $XDG_CACHE_HOME/halobox (or ~/.cache/halobox), created 0700 if needed.
  * Returns -1 (with out empty) when there is no home to put it in. */
 int cache_dir(struct strbuf *out);
+/* A directory of halobox's data (not created): $ENV_VAR when set, else
+ * $XDG_DATA_HOME/halobox/NAME, else ~/.local/share/halobox/NAME. Returns -1
+ * (with out empty) when there is no home to put it in. */
+int data_dir(struct strbuf *out, const char *env_var, const char *name);
 /* mkdir -p with the given mode for the directories it creates. */
 int mkdir_p(const char *path, unsigned mode);
 /* Writes all of data to fd, through short writes and EINTR. Returns 0 or -1

@@ -139,3 +139,52 @@ EOF
     assert_contains "$(cat "$TMP/failed.html")" "recipe <b>vulkan-radv</b> failed: the engine exited with status 139"
     t_end
 fi
+
+t_begin "bench interrupted by SIGINT after its first result: results kept, run incomplete, no container"
+if [ "$PODMAN_OK" != yes ]; then
+    t_notrun "$PODMAN_OK"
+elif ! ensure_image cpu >/dev/null; then
+    t_notrun "$IMAGE_ERR"
+else
+    before=$(ls "$HALOBOX_BENCH_DIR" 2>/dev/null | wc -l)
+    # Three tests: pp32 ends at once, tg4096 takes seconds, then pp64. The
+    # signal goes to halobox alone (not podman's process group), as from
+    # kill; halobox stops the container itself.
+    "$HALOBOX" bench tiny --recipes cpu -p 32,64 -n 4096 --reps 2 >"$TMP/int.out" 2>"$TMP/int.err" &
+    pid=$!
+    rf=""
+    for _ in $(seq 1 600); do
+        if [ "$(ls "$HALOBOX_BENCH_DIR" 2>/dev/null | wc -l)" -gt "$before" ]; then
+            rf=$(ls -t "$HALOBOX_BENCH_DIR"/*.jsonl | head -n 1)
+            grep -q '"type":"result"' "$rf" 2>/dev/null && break
+        fi
+        sleep 0.1
+    done
+    running=$(podman ps --filter "name=halobox-bench-tiny-$pid-0" --format '{{.Names}}')
+    assert_eq "$running" "halobox-bench-tiny-$pid-0" "the container while it runs"
+    kill -INT "$pid"
+    wait "$pid" && rc=0 || rc=$?
+    out=$(cat "$TMP/int.out")
+    err=$(cat "$TMP/int.err")
+    assert_rc 130
+    assert_contains "$err" "interrupted: stopping halobox-bench-tiny-$pid-0"
+    run_id=$(basename "$rf" .jsonl)
+    assert_contains "$out" "run $run_id: incomplete"
+    assert_eq "$(head -n 1 "$rf" | jq -r '"\(.status) \(.recipes[0].status)"')" \
+        "incomplete incomplete" "the run's and the recipe's status"
+    tests=$(jq -r 'select(.type == "result") | .test.name' "$rf" | tr '\n' ' ')
+    case "$tests" in
+    "pp32 " | "pp32 pp64 ") ;;
+    *) t_fail "kept results: '$tests', expected pp32 (and maybe pp64), not the interrupted tg4096" ;;
+    esac
+    assert_eq "$(jq -r 'select(.type == "result") | .tokens_per_second.samples | length' "$rf" | head -n 1)" 2 "samples of the kept result"
+    run "$HALOBOX" bench ls
+    assert_contains "$out" "$run_id"
+    assert_contains "$out" "incomplete"
+    run "$HALOBOX" bench show "$run_id"
+    assert_rc 0
+    assert_contains "$out" "pp32"
+    left=$(podman ps -a --filter "name=halobox-bench-tiny-$pid-" --format '{{.Names}}')
+    assert_eq "$left" "" "containers left"
+    t_end
+fi

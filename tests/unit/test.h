@@ -5,6 +5,8 @@
 
 #include "util/common.h"
 
+#include <math.h>
+
 extern int test_failures_in_current;
 extern const char *test_current_name;
 
@@ -32,6 +34,14 @@ int test_summary(void);
         unsigned long long a_ = (a), b_ = (b);                                                     \
         if (a_ != b_)                                                                              \
             test_fail(__FILE__, __LINE__, "%s == %s: %llu != %llu", #a, #b, a_, b_);               \
+    } while (0)
+
+/* Doubles equal to 1e-9 of their size. */
+#define CHECK_NEAR(a, b)                                                                           \
+    do {                                                                                           \
+        double a_ = (a), b_ = (b);                                                                 \
+        if (fabs(a_ - b_) > 1e-9 * (fabs(b_) > 1 ? fabs(b_) : 1))                                  \
+            test_fail(__FILE__, __LINE__, "%s == %s: %.12g != %.12g", #a, #b, a_, b_);             \
     } while (0)
 
 #define RUN(fn) test_run(#fn, fn)

@@ -26,13 +26,6 @@
 
 static char tmpdir[64];
 
-#define CHECK_NEAR(a, b)                                                                           \
-    do {                                                                                           \
-        double a_ = (a), b_ = (b);                                                                 \
-        if (fabs(a_ - b_) > 1e-9 * (fabs(b_) > 1 ? fabs(b_) : 1))                                  \
-            test_fail(__FILE__, __LINE__, "%s == %s: %.12g != %.12g", #a, #b, a_, b_);             \
-    } while (0)
-
 #define CHECK_ERR(err, text)                                                                       \
     do {                                                                                           \
         const char *m_ = (err)->msg;                                                               \

@@ -505,6 +505,52 @@ static void test_engine_flags_by_build(void)
     built_release(&b);
 }
 
+/* Settings from bench tune: -ub and -fa in run and serve, their recipe
+ * unless --recipe names one, a note saying where they came from; never in
+ * llama-bench (a benchmark measures what it is told). */
+static void test_tuned(void)
+{
+    struct plan_tuned tuned = {.recipe = "rocm-gfx1151",
+                               .ubatch = 256,
+                               .flash_attn = false,
+                               .from = "chat, bench tune run R, +7.0 %"};
+    struct built b;
+    struct plan_request req;
+    strix_halo(&b.facts, false, "disabled");
+    base_request(&req, &b, PLAN_SERVE);
+    req.tuned = &tuned;
+    build(&b, &req);
+    CHECK(b.rc == 0);
+    CHECK_STR(b.plan.recipe, "rocm-gfx1151");
+    CHECK(engine_has(&b.plan, "-ub", "256"));
+    CHECK(engine_has(&b.plan, "-fa", "off"));
+    CHECK(!engine_has(&b.plan, "-fa", "on"));
+    CHECK(str_list_has(&b.plan.notes, "tuned: chat, bench tune run R, +7.0 %"));
+    CHECK(b.plan.reasons.n == 1 && strstr(b.plan.reasons.v[0], "bench tune"));
+    built_release(&b);
+
+    strix_halo(&b.facts, false, "disabled");
+    base_request(&req, &b, PLAN_RUN);
+    req.prompt = "hello";
+    req.tuned = &tuned;
+    req.recipe = "vulkan-radv";
+    build(&b, &req);
+    CHECK(b.rc == 0);
+    CHECK_STR(b.plan.recipe, "vulkan-radv");
+    CHECK(engine_has(&b.plan, "-ub", "256"));
+    built_release(&b);
+
+    strix_halo(&b.facts, false, "disabled");
+    base_request(&req, &b, PLAN_BENCH);
+    req.tuned = &tuned;
+    build(&b, &req);
+    CHECK(b.rc == 0);
+    CHECK(!engine_has(&b.plan, "-ub", NULL));
+    CHECK(engine_has(&b.plan, "-fa", "on"));
+    CHECK(b.plan.notes.n == 0 || !strstr(b.plan.notes.v[b.plan.notes.n - 1], "tuned"));
+    built_release(&b);
+}
+
 static void test_preflight(void)
 {
     struct finding fs[] = {
@@ -596,6 +642,7 @@ int main(void)
     RUN(test_fit);
     RUN(test_env_and_names);
     RUN(test_engine_flags_by_build);
+    RUN(test_tuned);
     RUN(test_preflight);
     RUN(test_units);
     recipes_release(&recipes);
