@@ -15,8 +15,8 @@ static void add_os(cJSON *root, const struct facts_os *os)
     json_add_str(o, "id", os->id);
     json_add_str(o, "version_id", os->version_id);
     json_add_str(o, "pretty_name", os->pretty_name);
-    json_add_tri(o, "image_based", os->image_based);
     json_add_str(o, "id_like", os->id_like);
+    json_add_tri(o, "image_based", os->image_based);
 }
 
 static void add_kernel(cJSON *root, const struct facts_kernel *k)
