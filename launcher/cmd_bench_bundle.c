@@ -16,6 +16,7 @@
 #include "cmd_bench.h"
 #include "recipes.h"
 #include "util/fs.h"
+#include "util/signals_hold.h"
 #include "util/json.h"
 
 const char cmd_bench_export_usage[] =
@@ -144,9 +145,14 @@ static int write_bundle(const struct bundle *b, const char *out, time_t mtime, s
 {
     struct strbuf tmp = STRBUF_INIT;
     strbuf_addf(&tmp, "%s.tmp-XXXXXX", out);
+    /* The bundle is in memory and small: Ctrl-C waits until the file is
+     * renamed or removed, so no temporary file is left behind. */
+    sigset_t saved;
+    signals_hold(&saved);
     int fd = mkstemp(tmp.buf);
     if (fd < 0) {
         int e = errno;
+        signals_release(&saved);
         strbuf_release(&tmp);
         return hb_error_set(err, EXIT_RUNTIME, "%s: cannot create: %s", out, strerror(e));
     }
@@ -159,6 +165,7 @@ static int write_bundle(const struct bundle *b, const char *out, time_t mtime, s
         ret = hb_error_set(err, EXIT_RUNTIME, "%s: cannot write: %s", out, strerror(errno));
     if (ret < 0)
         unlink(tmp.buf);
+    signals_release(&saved);
     strbuf_release(&tmp);
     return ret;
 }
@@ -410,7 +417,8 @@ int cmd_bench_import(int argc, char **argv)
     struct hb_error err = HB_ERROR_INIT;
     struct import im = {.origin = o.args[0], .tmp = STRBUF_INIT};
     struct strbuf data = STRBUF_INIT, dir = STRBUF_INIT, out = STRBUF_INIT;
-    bool staged = false, made_dir = false;
+    bool staged = false, made_dir = false, holding = false;
+    sigset_t held;
     if (read_small_file(im.origin, BUNDLE_FILE_MAX, &data) < 0) {
         hb_error_set(&err, EXIT_INPUT, "%s: %s", im.origin,
                      errno == EFBIG ? "too large for a bundle" : strerror(errno));
@@ -432,6 +440,11 @@ int cmd_bench_import(int argc, char **argv)
         goto out;
     }
     strbuf_addf(&im.tmp, "%s/.import-XXXXXX", im.dir);
+    /* From the staging folder to its removal the import either moves every
+     * run in or takes them all back; a Ctrl-C is delivered after that. The
+     * files are in memory already, so this is quick. */
+    signals_hold(&held);
+    holding = true;
     if (!mkdtemp(im.tmp.buf)) {
         hb_error_set(&err, EXIT_RUNTIME, "%s: cannot create: %s", im.tmp.buf, strerror(errno));
         goto out;
@@ -452,6 +465,8 @@ out:
         remove_staging(&im);
     if (made_dir && err.msg)
         rmdir(im.dir);
+    if (holding)
+        signals_release(&held);
     rc = err.msg ? report_error(&err) : EXIT_OK;
     hb_error_release(&err);
     bundle_release(&im.b);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "fs.h"
+#include "signals_hold.h"
 
 int mkdir_p(const char *path, unsigned mode)
 {
@@ -83,9 +84,16 @@ int write_file_atomic(const char *path, const void *data, size_t len, unsigned m
 {
     struct strbuf tmp = STRBUF_INIT;
     strbuf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid());
+    /* The data is in memory: the write is short, and a Ctrl-C meanwhile
+     * must not leave the temporary file behind. */
+    sigset_t saved;
+    signals_hold(&saved);
     int fd = open(tmp.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     if (fd < 0) {
+        int e = errno;
+        signals_release(&saved);
         strbuf_release(&tmp);
+        errno = e;
         return -1;
     }
     int ret = write_full(fd, data, len);
@@ -93,12 +101,12 @@ int write_file_atomic(const char *path, const void *data, size_t len, unsigned m
         ret = -1;
     if (ret == 0 && rename(tmp.buf, path) < 0)
         ret = -1;
-    if (ret < 0) {
-        int saved = errno;
+    int e = errno;
+    if (ret < 0)
         unlink(tmp.buf);
-        errno = saved;
-    }
+    signals_release(&saved);
     strbuf_release(&tmp);
+    errno = e;
     return ret;
 }
 

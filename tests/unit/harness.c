@@ -1,5 +1,6 @@
 #include "util/common.h"
 
+#include <dirent.h>
 #include <stdarg.h>
 
 #include "test.h"
@@ -38,4 +39,16 @@ int test_summary(void)
 {
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
+}
+
+size_t test_dir_entries(const char *dir)
+{
+    size_t n = 0;
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d)))
+        n += e->d_name[0] != '.';
+    if (d)
+        closedir(d);
+    return n;
 }

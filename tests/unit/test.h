@@ -14,6 +14,8 @@ void test_fail(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int test_run(const char *name, void (*fn)(void));
 int test_summary(void);
+/* How many entries not starting with '.' a folder has (0 when unreadable). */
+size_t test_dir_entries(const char *dir);
 
 #define CHECK(cond)                                                                                \
     do {                                                                                           \

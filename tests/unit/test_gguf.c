@@ -43,14 +43,7 @@ static void rm_tmpdir(void)
 
 static size_t count_tmp_files(void)
 {
-    size_t n = 0;
-    DIR *d = opendir(tmpdir);
-    struct dirent *e;
-    while (d && (e = readdir(d)))
-        n += e->d_name[0] != '.';
-    if (d)
-        closedir(d);
-    return n;
+    return test_dir_entries(tmpdir);
 }
 
 static bool slurp(const char *path, struct strbuf *out)
