@@ -183,9 +183,7 @@ const struct command commands[] = {
     {"ps", cmd_ps, "list the containers halobox started", usage_ps},
     {"stop", cmd_stop, "stop and remove halobox containers", usage_stop},
     {"logs", cmd_logs, "show the engine log of a halobox container", usage_logs},
-    {"bench", cmd_bench,
-     "benchmark results: ls, show, compare, report, import-log, export, "
-     "import",
+    {"bench", cmd_bench, "run llama-bench, tune, and keep, compare, report and share results",
      cmd_bench_usage},
     {"rpc-worker", cmd_rpc_worker, "lend this host's devices to another's engine (RPC)",
      cmd_rpc_worker_usage},
