@@ -45,6 +45,11 @@ extern const char cmd_cluster_usage[]; /* cmd_cluster.c */
  * derives. Returns -1 with a one-line error naming the file. */
 int facts_acquire(const char *facts_path, bool fresh, struct facts *f, struct hb_error *err);
 
+/* The doctor's verdict on the facts with its recommendation, which is made
+ * from the engine recipes (found as run finds them; when they cannot be
+ * loaded, the recommendation says so and names no backend). */
+void verdict_with_recommendation(const struct facts *f, enum workload w, struct verdict *v);
+
 /* Writes to stdout and checks that it got there (a full disk or a closed
  * pipe is an error, not a silent success). */
 int write_stdout(const struct strbuf *sb, struct hb_error *err);

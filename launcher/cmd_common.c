@@ -8,6 +8,7 @@
 
 #include "cmd.h"
 #include "host/probe.h"
+#include "recipes.h"
 #include "util/fs.h"
 
 /* A facts document is a few KiB; a user's report with everything in it
@@ -144,4 +145,19 @@ int parse_facts_options(const char *command, int argc, char **argv, struct facts
     if (optind < argc)
         return usage_error(command, "unexpected argument '%s'", argv[optind]);
     return -1;
+}
+
+void verdict_with_recommendation(const struct facts *f, enum workload w, struct verdict *v)
+{
+    doctor_evaluate(f, v);
+    struct strbuf dir = STRBUF_INIT;
+    struct hb_error err = HB_ERROR_INIT;
+    struct recipe_set set = {0};
+    bool have = recipes_dir_find(&dir, &err) == 0 && recipes_load_dir(&set, dir.buf, &err) == 0;
+    verdict_recommend(v, f, w, have ? &set : NULL);
+    if (!have)
+        fprintf(stderr, "halobox: warning: %s: no recommendation\n", err.msg);
+    recipes_release(&set);
+    hb_error_release(&err);
+    strbuf_release(&dir);
 }

@@ -24,7 +24,7 @@ int cmd_doctor(int argc, char **argv)
         return rc;
     }
     struct verdict v;
-    doctor_evaluate(&f, o.workload, &v);
+    verdict_with_recommendation(&f, o.workload, &v);
     int w;
     if (o.json) {
         cJSON *root = cJSON_CreateObject();

@@ -22,7 +22,7 @@ int cmd_inspect(int argc, char **argv)
         goto out;
     }
     struct verdict v;
-    doctor_evaluate(&f, o.workload, &v);
+    verdict_with_recommendation(&f, o.workload, &v);
     int w;
     if (o.json) {
         cJSON *root = facts_to_json(&f);

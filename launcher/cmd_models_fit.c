@@ -80,7 +80,7 @@ int cmd_models_fit(int argc, char **argv)
         rc = report_error(&err);
         goto out;
     }
-    doctor_evaluate(&f, WORKLOAD_CHAT, &v);
+    doctor_evaluate(&f, &v);
 
     /* The budget: what the GPU can use, else (no GPU) RAM less headroom. */
     uint64_t usable = 0;

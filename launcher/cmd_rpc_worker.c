@@ -276,7 +276,7 @@ static int prepare(const struct launch_options *o, const struct rpc_endpoint *ep
     struct strbuf dir = STRBUF_INIT, cache = STRBUF_INIT;
     int r = facts_acquire(o->facts_path, o->fresh, &l->facts, err);
     if (r == 0) {
-        doctor_evaluate(&l->facts, WORKLOAD_CHAT, &l->verdict);
+        doctor_evaluate(&l->facts, &l->verdict);
         r = recipes_dir_find(&dir, err);
     }
     if (r == 0)

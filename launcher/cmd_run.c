@@ -323,7 +323,7 @@ int launch_prepare(const struct launch_options *o, enum plan_intent intent, cons
     struct strbuf dir = STRBUF_INIT;
     int r = facts_acquire(o->facts_path, o->fresh, &l->facts, err);
     if (r == 0) {
-        doctor_evaluate(&l->facts, WORKLOAD_CHAT, &l->verdict);
+        doctor_evaluate(&l->facts, &l->verdict);
         r = recipes_dir_find(&dir, err);
     }
     if (r == 0)
@@ -366,6 +366,7 @@ int launch_prepare(const struct launch_options *o, enum plan_intent intent, cons
         .rpc_workers = l->rpc_workers,
         .n_rpc_workers = l->n_rpc_workers,
         .rpc_lenient = o->dry_run,
+        .workload = o->workload,
     };
     /* What `bench tune` measured for this model, host and workload. */
     struct plan_tuned tuned = {0};

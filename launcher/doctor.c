@@ -404,7 +404,7 @@ static void check_containers(const struct facts *f, enum distro_family d, struct
             "podman is not installed: halobox cannot start any engine");
 }
 
-void doctor_evaluate(const struct facts *f, enum workload w, struct verdict *v)
+void doctor_evaluate(const struct facts *f, struct verdict *v)
 {
     memset(v, 0, sizeof(*v));
     enum distro_family d = distro_family_of(&f->os);
@@ -417,7 +417,6 @@ void doctor_evaluate(const struct facts *f, enum workload w, struct verdict *v)
     check_vulkan(f, d, v);
     check_rocm(f, v);
     check_containers(f, d, v);
-    recommend(f, w, v, &v->recommendation);
 }
 
 void verdict_release(struct verdict *v)
@@ -430,6 +429,8 @@ void verdict_release(struct verdict *v)
     for (size_t i = 0; i < v->recommendation.n_reasons; i++)
         free(v->recommendation.reasons[i]);
     free(v->recommendation.reasons);
+    free(v->recommendation.recipe);
+    free(v->recommendation.backend);
     memset(v, 0, sizeof(*v));
 }
 

@@ -31,8 +31,8 @@ struct gpu_memory {
 };
 
 struct recommendation {
-    const char *recipe;  /* NULL when the facts cannot tell */
-    const char *backend; /* vulkan, rocm, cpu; NULL when unknown */
+    char *recipe;  /* NULL when the facts cannot tell (owned) */
+    char *backend; /* vulkan, rocm, cpu; NULL when unknown (owned) */
     char **reasons;
     size_t n_reasons;
 };
@@ -44,7 +44,7 @@ struct verdict {
     struct recommendation recommendation;
 };
 
-void doctor_evaluate(const struct facts *f, enum workload w, struct verdict *v);
+void doctor_evaluate(const struct facts *f, struct verdict *v);
 void verdict_release(struct verdict *v);
 bool verdict_has_error(const struct verdict *v);
 const struct finding *verdict_find(const struct verdict *v, const char *id);
@@ -55,8 +55,15 @@ const char *severity_name(enum severity s);
  * page size, RAM); on a dGPU its VRAM; else what HIP or Vulkan report. */
 void gpu_memory_compute(const struct facts *f, struct gpu_memory *m);
 
+/* The recommendation (recommend.c) is the choice run and serve make from the
+ * recipes (recipes_select_for), or none when the facts cannot tell; `set`
+ * NULL: the recipes were not found. doctor_evaluate leaves it empty;
+ * verdict_recommend fills it. */
+struct recipe_set;
 void recommend(const struct facts *f, enum workload w, const struct verdict *v,
-               struct recommendation *r);
+               const struct recipe_set *set, struct recommendation *r);
+void verdict_recommend(struct verdict *v, const struct facts *f, enum workload w,
+                       const struct recipe_set *set);
 
 /* Adds gpu_memory, findings and recommendation to a facts JSON object. */
 struct cJSON;

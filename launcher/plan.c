@@ -164,7 +164,7 @@ int choose_recipe(const struct plan_request *req, struct plan *p, const struct r
         strbuf_release(&why);
     } else {
         struct recipe_choice choice;
-        r = recipes_select(set, req->facts, NULL, &choice);
+        r = recipes_select_for(set, req->facts, req->workload == WORKLOAD_PREFILL, &choice);
         for (size_t i = 0; i < choice.reasons.n; i++)
             str_list_add(&p->reasons, choice.reasons.v[i]);
         recipe_choice_release(&choice);

@@ -99,6 +99,9 @@ struct plan_request {
     size_t n_rpc_workers;
     bool rpc_lenient;
     const struct plan_tuned *tuned; /* run, serve: NULL for the defaults */
+    /* run, serve --workload: long prefill prefers a ROCm recipe when no
+     * recipe is named or tuned (recipes_select_for). */
+    enum workload workload;
 };
 
 struct plan {

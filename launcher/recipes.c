@@ -1309,6 +1309,25 @@ void recipe_choice_release(struct recipe_choice *c)
     c->recipe = NULL;
 }
 
+const struct recipe *recipes_select_for(const struct recipe_set *set, const struct facts *f,
+                                        bool long_prefill, struct recipe_choice *choice)
+{
+    if (!long_prefill)
+        return recipes_select(set, f, NULL, choice);
+    const struct recipe *r = recipes_select(set, f, "rocm", choice);
+    if (r) {
+        str_list_add(&choice->reasons, "long prefill: ROCm's matrix kernels win on long prompts");
+        return r;
+    }
+    struct recipe_choice any;
+    r = recipes_select(set, f, NULL, &any);
+    for (size_t i = 0; i < any.reasons.n; i++)
+        str_list_add(&choice->reasons, any.reasons.v[i]);
+    recipe_choice_release(&any);
+    choice->recipe = r;
+    return r;
+}
+
 /* ---- podman build -------------------------------------------------------- */
 
 static void add_words(struct strbuf *sb, const struct str_list *l)

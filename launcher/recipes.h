@@ -142,6 +142,12 @@ const struct recipe *recipes_select(const struct recipe_set *set, const struct f
                                     const char *backend, struct recipe_choice *choice);
 void recipe_choice_release(struct recipe_choice *c);
 
+/* The choice run, serve and the doctor's recommendation share: for long
+ * prefill, a ROCm recipe that suits the host first (its matrix kernels win
+ * on long prompts); otherwise, and when none suits, the highest priority. */
+const struct recipe *recipes_select_for(const struct recipe_set *set, const struct facts *f,
+                                        bool long_prefill, struct recipe_choice *choice);
+
 /* How `halobox build` runs podman. */
 struct recipe_build_options {
     const char *podman;  /* argv[0] */

@@ -1,13 +1,17 @@
-/* Which backend and recipe suit the host (DESIGN.md): RADV's Vulkan for
- * Strix Halo and other AMD GPUs, ROCm for prefill-heavy work when KFD works
- * and the kernel is recent enough, Vulkan for other GPUs, the CPU image
- * when there is no GPU. Every step of the choice is given as a reason. */
+/* The doctor's recommendation: which engine image suits the host, for a
+ * workload. The choice itself is the one run and serve make
+ * (recipes_select_for: the recipes' own `suits` and priorities), so the
+ * doctor never recommends what run would not start. What this file adds is
+ * honesty about unknowns: a saved report without the Vulkan devices, or
+ * without the GPUs, cannot tell a GPU image from the CPU one, and then no
+ * backend is named. Every step is given as a reason. */
 #include "util/common.h"
 
 #include <stdarg.h>
 
 #include "doctor.h"
 #include "gpu_ids.h"
+#include "recipes.h"
 #include "util/strbuf.h"
 
 static void reason(struct recommendation *r, const char *fmt, ...)
@@ -24,129 +28,98 @@ static void reason(struct recommendation *r, const char *fmt, ...)
     r->reasons[r->n_reasons++] = strbuf_detach(&sb);
 }
 
-/* The recipe whose ROCm build has code for this gfx target. */
-static const char *rocm_recipe_for(const char *gfx)
+/* The recipe lines of a choice that matter to a reader: why the recipes of
+ * `backend` (NULL: the chosen one) do or do not suit, and the verdict. The
+ * full list ("cpu: suits any host", ...) is run's --verbose business. */
+static void take_reasons(struct recommendation *r, const struct recipe_set *set,
+                         const struct recipe_choice *c, const char *backend)
 {
-    static const char *const upstream[] = {"gfx1151", "gfx1150", "gfx1100", "gfx1101",
-                                           "gfx1102", "gfx1200", "gfx1201"};
-    static const char *const debian[] = {"gfx1010", "gfx1030", "gfx1100", "gfx1101", "gfx1102"};
-    for (size_t i = 0; gfx && i < ARRAY_SIZE(upstream); i++)
-        if (!strcmp(gfx, upstream[i]))
-            return "rocm-gfx1151";
-    for (size_t i = 0; gfx && i < ARRAY_SIZE(debian); i++)
-        if (!strcmp(gfx, debian[i]))
-            return "rocm-debian";
-    return NULL;
+    for (size_t i = 0; i < c->reasons.n; i++) {
+        const char *line = c->reasons.v[i];
+        bool keep = str_starts_with(line, "chose ") || str_starts_with(line, "no ") ||
+                    str_starts_with(line, "long prefill");
+        for (size_t k = 0; !keep && k < set->n; k++) {
+            const struct recipe *rc = &set->v[k];
+            size_t n = strlen(rc->name);
+            bool of_it = !strncmp(line, rc->name, n) && line[n] == ':';
+            keep = of_it && (backend ? !strcmp(rc->backend, backend) : rc == c->recipe);
+        }
+        if (keep)
+            reason(r, "%s", line);
+    }
 }
 
-/* ROCm is worth it, and possible, for this GPU: KFD there and usable, a
- * target some ROCm image is built for, and (gfx1151) a kernel with the
- * stability fix. Says why not otherwise. */
-static const char *rocm_possible(const struct facts *f, const struct facts_gpu *g,
-                                 struct recommendation *r)
+static bool vulkan_gpu_device(const struct facts_vulkan *vk)
 {
-    const char *recipe = rocm_recipe_for(g->gfx);
-    if (!recipe) {
-        reason(r, "no ROCm image is built for %s", g->gfx ? g->gfx : "this GPU's (unknown) target");
-        return NULL;
-    }
-    if (f->rocm.kfd_present != TRI_YES || f->rocm.kfd_access == TRI_NO) {
-        reason(r, "ROCm needs /dev/kfd, which is %s",
-               f->rocm.kfd_present == TRI_NO    ? "missing"
-               : f->rocm.kfd_present == TRI_YES ? "not accessible to this user"
-                                                : "unknown");
-        return NULL;
-    }
-    uint64_t ver;
-    if (!strcmp(g->gfx, "gfx1151") &&
-        !(kernel_version_parse(f->kernel.release, &ver) && ver >= KERNEL_ROCM_FIX)) {
-        reason(r, "ROCm on gfx1151 needs kernel 6.18.4 or newer (this one: %s)",
-               f->kernel.release ? f->kernel.release : "unknown");
-        return NULL;
-    }
-    return recipe;
+    for (size_t i = 0; i < vk->n_devices; i++)
+        if (!str_eq(vk->devices[i].type, "cpu") && !str_eq(vk->devices[i].driver, "llvmpipe"))
+            return true;
+    return false;
 }
 
 void recommend(const struct facts *f, enum workload w, const struct verdict *v,
-               struct recommendation *r)
+               const struct recipe_set *set, struct recommendation *r)
 {
     memset(r, 0, sizeof(*r));
     const struct facts_gpu *g = v->memory.gpu >= 0 ? &f->gpus[v->memory.gpu] : NULL;
-    const struct facts_vulkan *vk = &f->vulkan;
-    const struct facts_vulkan_device *radv = NULL, *gpu_vk = NULL;
-    for (size_t i = 0; i < vk->n_devices; i++) {
-        const struct facts_vulkan_device *d = &vk->devices[i];
-        if (str_eq(d->type, "cpu") || str_eq(d->driver, "llvmpipe"))
-            continue;
-        if (!gpu_vk)
-            gpu_vk = d;
-        if (str_eq(d->driver, "radv") && !radv)
-            radv = d;
-    }
     bool amd = g && facts_gpu_is_amd(g);
-
-    if (g && !amd && !gpu_vk && f->gpus_known && vk->devices_known) {
-        /* e.g. an NVIDIA card without its Vulkan driver */
-        reason(r, "the %s GPU has no Vulkan driver", g->family ? g->family : "only");
-    }
-    if (amd) {
-        reason(r, "%s GPU%s%s", g->family ? g->family : "AMD", g->gfx ? " " : "",
-               g->gfx ? g->gfx : "");
-        if (w == WORKLOAD_PREFILL) {
-            const char *recipe = rocm_possible(f, g, r);
-            if (recipe) {
-                reason(r, "prefill workload: ROCm's matrix kernels win on long prompts");
-                r->backend = "rocm";
-                r->recipe = recipe;
-                return;
-            }
-        }
-        if (radv) {
-            reason(r, "RADV drives it (%s): Vulkan is the fastest and most stable engine here",
-                   radv->name ? radv->name : "radv");
-            r->backend = "vulkan";
-            r->recipe = "vulkan-radv";
-            return;
-        }
-        if (gpu_vk) {
-            reason(r, "its Vulkan driver is %s; the vulkan-radv image brings RADV with it",
-                   gpu_vk->driver ? gpu_vk->driver : "not RADV");
-            r->backend = "vulkan";
-            r->recipe = "vulkan-radv";
-            return;
-        }
-        if (!vk->devices_known) {
-            reason(r, "the Vulkan devices are unknown, so the best backend cannot be told");
-            return;
-        }
-        /* The image carries RADV, so a host without it still runs Vulkan
-         * as long as the GPU is driven by amdgpu. */
-        if (str_eq(g->driver, "amdgpu") || !g->driver) {
-            reason(r, "no Vulkan driver on the host, but the vulkan-radv image brings RADV");
-            r->backend = "vulkan";
-            r->recipe = "vulkan-radv";
-            return;
-        }
-    }
-    if (gpu_vk) {
-        reason(r, "Vulkan device %s (%s driver)", gpu_vk->name ? gpu_vk->name : "?",
-               gpu_vk->driver ? gpu_vk->driver : "unknown");
-        if (str_eq(gpu_vk->driver, "nvidia"))
-            reason(r, "NVIDIA's Vulkan driver comes into the container from the NVIDIA "
-                      "container toolkit (CDI)");
-        r->backend = "vulkan";
-        r->recipe = "vulkan-radv";
+    if (g)
+        reason(r, "%s GPU%s%s",
+               g->family ? g->family
+               : amd     ? "AMD"
+                         : "the",
+               g->gfx ? " " : "", g->gfx ? g->gfx : "");
+    if (!set) {
+        reason(r, "the engine recipes were not found, so no image can be chosen");
         return;
     }
+    bool prefill = w == WORKLOAD_PREFILL;
+    struct recipe_choice c;
+    /* ROCm's needs (KFD, gfx target, kernel) are all in the facts a report
+     * carries, so a prefill choice can be made even without Vulkan's. */
+    if (prefill) {
+        const struct recipe *rocm = recipes_select(set, f, "rocm", &c);
+        take_reasons(r, set, &c, "rocm");
+        recipe_choice_release(&c);
+        if (rocm) {
+            reason(r, "long prefill: ROCm's matrix kernels win on long prompts");
+            r->backend = xstrdup(rocm->backend);
+            r->recipe = xstrdup(rocm->name);
+            return;
+        }
+    }
+    const struct facts_vulkan *vk = &f->vulkan;
     if (!vk->devices_known && (!f->gpus_known || f->n_gpus)) {
         reason(r, "the Vulkan devices are unknown, so the best backend cannot be told");
         return;
     }
-    if (verdict_find(v, "no-gpu") || (f->gpus_known && !amd)) {
-        reason(r, "no GPU an engine can use: the CPU image");
-        r->backend = "cpu";
-        r->recipe = "cpu";
+    if (!f->gpus_known && !vulkan_gpu_device(vk)) {
+        reason(r, "the GPUs are unknown, so a GPU image cannot be ruled out");
         return;
     }
-    reason(r, "the facts do not show a usable GPU backend");
+    if (g && !amd && !vulkan_gpu_device(vk))
+        reason(r, "the %s GPU has no Vulkan driver", g->family ? g->family : "only");
+    const struct recipe *best = recipes_select(set, f, NULL, &c);
+    take_reasons(r, set, &c, NULL);
+    recipe_choice_release(&c);
+    if (!best)
+        return;
+    r->backend = xstrdup(best->backend);
+    r->recipe = xstrdup(best->name);
+    if (!strcmp(best->backend, "vulkan") && g && g->vendor_id.known &&
+        g->vendor_id.v == PCI_VENDOR_NVIDIA)
+        reason(r, "NVIDIA's Vulkan driver comes into the container from the NVIDIA container "
+                  "toolkit (CDI)");
+}
+
+void verdict_recommend(struct verdict *v, const struct facts *f, enum workload w,
+                       const struct recipe_set *set)
+{
+    struct recommendation *r = &v->recommendation;
+    for (size_t i = 0; i < r->n_reasons; i++)
+        free(r->reasons[i]);
+    free(r->reasons);
+    free(r->recipe);
+    free(r->backend);
+    recommend(f, w, v, set, r);
 }

@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct facts_gpu *g = facts_add_gpu(&f);
     g->family = xstrdup("strix-halo");
     struct verdict v;
-    doctor_evaluate(&f, WORKLOAD_CHAT, &v);
+    doctor_evaluate(&f, &v);
     verdict_release(&v);
     facts_release(&f);
     return 0;

@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (facts_from_json(&f, root, "fuzz", &err) == 0) {
         facts_derive(&f);
         struct verdict v;
-        doctor_evaluate(&f, WORKLOAD_PREFILL, &v);
+        doctor_evaluate(&f, &v);
         cJSON *out = facts_to_json(&f);
         verdict_add_json(out, &v);
         cJSON_Delete(out);

@@ -426,7 +426,7 @@ static void host_summary(struct bench_host *h)
         test_fail(__FILE__, __LINE__, "bad facts: %s", err.msg ? err.msg : "not JSON");
     cJSON_Delete(root);
     facts_derive(&f);
-    doctor_evaluate(&f, WORKLOAD_CHAT, &v);
+    doctor_evaluate(&f, &v);
     bench_host_from_facts(h, &f, &v);
     verdict_release(&v);
     facts_release(&f);

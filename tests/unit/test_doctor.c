@@ -5,6 +5,7 @@
 #include <cjson/cJSON.h>
 
 #include "doctor.h"
+#include "recipes.h"
 #include "doctor_fix.h"
 #include "facts.h"
 #include "kernel_params.h"
@@ -130,7 +131,7 @@ static void test_findings_5595(void)
     struct facts f;
     facts_from(&f, ubuntu_5595);
     struct verdict v;
-    doctor_evaluate(&f, WORKLOAD_CHAT, &v);
+    doctor_evaluate(&f, &v);
     CHECK(has(&v, "param-unknown"));
     CHECK(has(&v, "ttm-mismatch"));
     CHECK(has(&v, "gtt-default"));
@@ -170,7 +171,7 @@ static void test_findings_image_based_fedora(void)
     free(json);
     CHECK(f.os.image_based == TRI_YES);
     struct verdict v;
-    doctor_evaluate(&f, WORKLOAD_CHAT, &v);
+    doctor_evaluate(&f, &v);
     const struct finding *fi = verdict_find(&v, "iommu-on");
     CHECK(fi && str_starts_with(fi->fix, "sudo rpm-ostree kargs ") &&
           strstr(fi->fix, "--append-if-missing=amd_iommu=off"));
@@ -195,7 +196,7 @@ static void test_iommu_rules(void)
     facts_from(&f, "{\"kernel\":{\"cmdline\":\"\xe2\x80\xa6 ttm.pages_limit=25165824\","
                    "\"params\":{\"ttm.pages_limit\":\"25165824\"}},"
                    "\"gpus\":[{\"family\":\"strix-halo\"}]}");
-    doctor_evaluate(&f, WORKLOAD_CHAT, &v);
+    doctor_evaluate(&f, &v);
     CHECK(!has(&v, "iommu-on"));
     verdict_release(&v);
     facts_release(&f);
@@ -203,7 +204,7 @@ static void test_iommu_rules(void)
     facts_from(&f, "{\"os\":{\"id\":\"fedora\"},\"kernel\":{\"cmdline\":\"amd_iommu=on iommu=pt "
                    "gttsize=94208\",\"params\":{\"amd_iommu\":\"on\",\"iommu\":\"pt\","
                    "\"gttsize\":\"94208\"}},\"gpus\":[{\"family\":\"strix-halo\"}]}");
-    doctor_evaluate(&f, WORKLOAD_CHAT, &v);
+    doctor_evaluate(&f, &v);
     CHECK(has(&v, "iommu-on"));
     CHECK(has(&v, "param-unknown"));
     CHECK(!has(&v, "gttsize-deprecated"));
@@ -216,7 +217,7 @@ static void test_iommu_rules(void)
     facts_from(&f, "{\"kernel\":{\"cmdline\":\"ro amd_iommu=force_isolation,off\","
                    "\"params\":{\"ro\":\"\",\"amd_iommu\":\"force_isolation,off\"}},"
                    "\"gpus\":[{\"family\":\"strix-halo\"}]}");
-    doctor_evaluate(&f, WORKLOAD_CHAT, &v);
+    doctor_evaluate(&f, &v);
     CHECK(!has(&v, "iommu-on"));
     CHECK(!has(&v, "param-unknown"));
     verdict_release(&v);
@@ -224,7 +225,7 @@ static void test_iommu_rules(void)
     /* Not a Strix Halo: no IOMMU advice. */
     facts_from(&f, "{\"kernel\":{\"cmdline\":\"ro\",\"params\":{\"ro\":\"\"}},"
                    "\"gpus\":[{\"vendor_id\":\"0x1002\",\"device_id\":\"0x744c\"}]}");
-    doctor_evaluate(&f, WORKLOAD_CHAT, &v);
+    doctor_evaluate(&f, &v);
     CHECK(!has(&v, "iommu-on"));
     verdict_release(&v);
     facts_release(&f);
@@ -287,8 +288,26 @@ static void test_fixes_per_distro(void)
     free(fix);
 }
 
+/* The recommendation is the recipes' choice (recipes/ of this checkout, as
+ * run makes it), with the workload: Vulkan for chat on Strix Halo, ROCm for
+ * long prefill where a ROCm recipe suits, the CPU image without a GPU, and
+ * nothing named where the facts cannot tell or the recipes are missing. */
+static void recommend_for(struct verdict *v, const struct facts *f, enum workload w,
+                          const struct recipe_set *set)
+{
+    doctor_evaluate(f, v);
+    verdict_recommend(v, f, w, set);
+}
+
 static void test_recommendation(void)
 {
+    struct recipe_set set;
+    struct hb_error err = HB_ERROR_INIT;
+    if (recipes_load_dir(&set, "recipes", &err) < 0) {
+        test_fail(__FILE__, __LINE__, "recipes/ does not load: %s", err.msg);
+        hb_error_release(&err);
+        return;
+    }
     struct facts f;
     struct verdict v;
     const char *sh = "{\"kernel\":{\"release\":\"%s\"},\"rocm\":{\"kfd\":{\"present\":true,"
@@ -299,34 +318,60 @@ static void test_recommendation(void)
     char buf[1024];
     snprintf(buf, sizeof(buf), sh, "6.18.9-200.fc43.x86_64");
     facts_from(&f, buf);
-    doctor_evaluate(&f, WORKLOAD_CHAT, &v);
+    recommend_for(&v, &f, WORKLOAD_CHAT, &set);
     CHECK_STR(v.recommendation.backend, "vulkan");
     CHECK_STR(v.recommendation.recipe, "vulkan-radv");
     CHECK(v.recommendation.n_reasons >= 2);
+    /* What run would start: the same recipe. */
+    struct recipe_choice c;
+    const struct recipe *r = recipes_select_for(&set, &f, false, &c);
+    CHECK(r && !strcmp(r->name, "vulkan-radv"));
+    recipe_choice_release(&c);
     verdict_release(&v);
-    doctor_evaluate(&f, WORKLOAD_PREFILL, &v);
+    recommend_for(&v, &f, WORKLOAD_PREFILL, &set);
     CHECK_STR(v.recommendation.backend, "rocm");
     CHECK_STR(v.recommendation.recipe, "rocm-gfx1151");
+    r = recipes_select_for(&set, &f, true, &c);
+    CHECK(r && !strcmp(r->name, "rocm-gfx1151"));
+    recipe_choice_release(&c);
+    verdict_release(&v);
+    /* No recipes: no recommendation, and a reason saying why. */
+    recommend_for(&v, &f, WORKLOAD_CHAT, NULL);
+    CHECK(v.recommendation.backend == NULL && v.recommendation.recipe == NULL);
+    CHECK(v.recommendation.n_reasons >= 1 &&
+          strstr(v.recommendation.reasons[v.recommendation.n_reasons - 1], "recipes"));
     verdict_release(&v);
     facts_release(&f);
-    /* Too old a kernel for ROCm on gfx1151: Vulkan even for prefill. */
+    /* Too old a kernel for the gfx1151 ROCm recipe: Vulkan even for prefill,
+     * and the reasons say which recipe wanted what. */
     snprintf(buf, sizeof(buf), sh, "6.17.1");
     facts_from(&f, buf);
-    doctor_evaluate(&f, WORKLOAD_PREFILL, &v);
+    recommend_for(&v, &f, WORKLOAD_PREFILL, &set);
     CHECK_STR(v.recommendation.backend, "vulkan");
     CHECK(has(&v, "kernel-old"));
+    bool said = false;
+    for (size_t i = 0; i < v.recommendation.n_reasons; i++)
+        said = said || strstr(v.recommendation.reasons[i], "rocm-gfx1151: needs kernel 6.18.4");
+    CHECK(said);
+    verdict_release(&v);
+    facts_release(&f);
+    /* Vulkan devices unknown (a saved report): chat cannot be told. */
+    facts_from(&f, "{\"gpus\":[{\"vendor_id\":\"0x1002\",\"device_id\":\"0x1586\"}]}");
+    recommend_for(&v, &f, WORKLOAD_CHAT, &set);
+    CHECK(v.recommendation.backend == NULL);
     verdict_release(&v);
     facts_release(&f);
     /* No GPU at all: CPU. */
     facts_from(&f, "{\"gpus\":[],\"vulkan\":{\"devices\":[{\"name\":\"llvmpipe\",\"type\":"
                    "\"cpu\",\"driver\":\"llvmpipe\"}]}}");
-    doctor_evaluate(&f, WORKLOAD_CHAT, &v);
+    recommend_for(&v, &f, WORKLOAD_CHAT, &set);
     CHECK_STR(v.recommendation.backend, "cpu");
     CHECK(has(&v, "no-gpu"));
     CHECK(has(&v, "vulkan-cpu-only"));
     CHECK(verdict_find(&v, "vulkan-cpu-only")->severity == SEV_INFO);
     verdict_release(&v);
     facts_release(&f);
+    recipes_release(&set);
 }
 
 static void test_access_and_env(void)
@@ -339,7 +384,7 @@ static void test_access_and_env(void)
                    "\"containers\":{\"podman\":{\"path\":null,\"version\":null,\"found\":false},"
                    "\"selinux\":\"enforcing\"},"
                    "\"env\":{\"HSA_OVERRIDE_GFX_VERSION\":\"11.0.0\"}}");
-    doctor_evaluate(&f, WORKLOAD_CHAT, &v);
+    doctor_evaluate(&f, &v);
     CHECK(verdict_find(&v, "render-no-access")->severity == SEV_ERROR);
     CHECK(has(&v, "kfd-no-access"));
     CHECK(!has(&v, "kfd-missing"));

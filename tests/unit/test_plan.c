@@ -126,7 +126,7 @@ static void base_request(struct plan_request *req, struct built *b, enum plan_in
 
 static void build(struct built *b, struct plan_request *req)
 {
-    doctor_evaluate(&b->facts, WORKLOAD_CHAT, &b->verdict);
+    doctor_evaluate(&b->facts, &b->verdict);
     b->err = (struct hb_error)HB_ERROR_INIT;
     b->rc = plan_build(req, &b->plan, &b->err);
 }
@@ -230,6 +230,20 @@ static void test_strix_halo_rocm(void)
     /* No mmap on ROCm, in the spelling of this engine build. */
     CHECK(engine_has(&b.plan, "--load-mode", "none"));
     check_snapshot(&b.plan, "strix-halo-rocm-serve");
+    built_release(&b);
+
+    /* --workload long-prefill with no recipe named: the ROCm recipe that
+     * suits, as the doctor recommends for that workload. */
+    strix_halo(&b.facts, true, "enforcing");
+    base_request(&req, &b, PLAN_SERVE);
+    req.workload = WORKLOAD_PREFILL;
+    build(&b, &req);
+    CHECK(b.rc == 0);
+    CHECK_STR(b.plan.recipe, "rocm-gfx1151");
+    bool said = false;
+    for (size_t i = 0; i < b.plan.reasons.n; i++)
+        said = said || strstr(b.plan.reasons.v[i], "long prefill");
+    CHECK(said);
     built_release(&b);
 
     /* Rootful, SELinux permissive: no keep-groups, no label=disable. */

@@ -220,7 +220,7 @@ static void built_init(struct built *b)
     cJSON_Delete(root);
     hb_error_release(&err);
     facts_derive(&b->facts);
-    doctor_evaluate(&b->facts, WORKLOAD_CHAT, &b->verdict);
+    doctor_evaluate(&b->facts, &b->verdict);
 }
 
 static void built_release(struct built *b)
