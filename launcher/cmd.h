@@ -77,6 +77,11 @@ int report_error(const struct hb_error *err);
 /* Prints a usage error and the hint to run --help; returns EXIT_USAGE. */
 int usage_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* What every command's getopt loop does with the rest: -h prints `usage`
+ * (EXIT_OK); a missing value or an unknown option is a usage error naming
+ * it. Returns the exit code. */
+int getopt_rest(int c, const char *command, const char *usage, char *const argv[]);
+
 const struct command *command_find(const char *name);
 
 #endif

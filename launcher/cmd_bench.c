@@ -173,15 +173,8 @@ int bench_parse(const char *verb, const char *usage, unsigned allowed, int argc,
         case 'F':
             o->facts = optarg;
             break;
-        case 'h':
-            fputs(usage, stdout);
-            ret = EXIT_OK;
-            break;
-        case ':':
-            ret = usage_error(cmd.buf, "option '%s' needs a value", argv[optind - 1]);
-            break;
         default:
-            ret = usage_error(cmd.buf, "unknown option '%s'", argv[optind - 1]);
+            ret = getopt_rest(c, cmd.buf, usage, argv);
             break;
         }
     }

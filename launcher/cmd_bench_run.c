@@ -199,15 +199,8 @@ static int brun_parse(int argc, char **argv, struct brun_options *o)
                 ret = usage_error("bench", "--fa takes on or off, not '%s'", optarg);
             o->fa = optarg;
             break;
-        case 'h':
-            fputs(cmd_bench_run_usage, stdout);
-            ret = EXIT_OK;
-            break;
-        case ':':
-            ret = usage_error("bench", "option '%s' needs a value", argv[optind - 1]);
-            break;
         default:
-            ret = usage_error("bench", "unknown option '%s'", argv[optind - 1]);
+            ret = getopt_rest(c, "bench", cmd_bench_run_usage, argv);
             break;
         }
     }

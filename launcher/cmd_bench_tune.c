@@ -176,15 +176,8 @@ static int tune_parse(int argc, char **argv, struct tune_options *o)
         case O_JSON:
             o->json = true;
             break;
-        case 'h':
-            fputs(usage, stdout);
-            ret = EXIT_OK;
-            break;
-        case ':':
-            ret = usage_error("bench tune", "option '%s' needs a value", argv[optind - 1]);
-            break;
         default:
-            ret = usage_error("bench tune", "unknown option '%s'", argv[optind - 1]);
+            ret = getopt_rest(c, "bench tune", usage, argv);
             break;
         }
     }

@@ -256,13 +256,8 @@ int cmd_build(int argc, char **argv)
                 return usage_error("build", "--mirror needs a URL");
             o.mirror = optarg;
             break;
-        case 'h':
-            fputs(command_find("build")->usage, stdout);
-            return EXIT_OK;
-        case ':':
-            return usage_error("build", "option '%s' needs a value", argv[optind - 1]);
         default:
-            return usage_error("build", "unknown option '%s'", argv[optind - 1]);
+            return getopt_rest(c, "build", command_find("build")->usage, argv);
         }
     }
     if (!o.all && optind >= argc)

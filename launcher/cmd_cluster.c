@@ -181,13 +181,8 @@ static int status(int argc, char **argv)
         case O_FACTS:
             facts = optarg;
             break;
-        case 'h':
-            fputs(command_find("cluster")->usage, stdout);
-            return EXIT_OK;
-        case ':':
-            return usage_error("cluster", "option '%s' needs a value", argv[optind - 1]);
         default:
-            return usage_error("cluster", "unknown option '%s'", argv[optind - 1]);
+            return getopt_rest(c, "cluster", command_find("cluster")->usage, argv);
         }
     }
     if (optind < argc)

@@ -98,6 +98,17 @@ int usage_error(const char *command, const char *fmt, ...)
     return EXIT_USAGE;
 }
 
+int getopt_rest(int c, const char *command, const char *usage, char *const argv[])
+{
+    if (c == 'h') {
+        fputs(usage, stdout);
+        return EXIT_OK;
+    }
+    if (c == ':')
+        return usage_error(command, "option '%s' needs a value", argv[optind - 1]);
+    return usage_error(command, "unknown option '%s'", argv[optind - 1]);
+}
+
 const struct command *command_find(const char *name)
 {
     for (size_t i = 0; i < n_commands; i++)
@@ -133,13 +144,8 @@ int parse_facts_options(const char *command, int argc, char **argv, struct facts
             if (parse_workload(optarg, &o->workload) < 0)
                 return usage_error(command, "--workload takes chat or prefill, not '%s'", optarg);
             break;
-        case 'h':
-            fputs(command_find(command)->usage, stdout);
-            return EXIT_OK;
-        case ':':
-            return usage_error(command, "option '%s' needs a value", argv[optind - 1]);
         default:
-            return usage_error(command, "unknown option '%s'", argv[optind - 1]);
+            return getopt_rest(c, command, command_find(command)->usage, argv);
         }
     }
     if (optind < argc)

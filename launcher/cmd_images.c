@@ -201,11 +201,8 @@ int cmd_images(int argc, char **argv)
         case 'j':
             json = true;
             break;
-        case 'h':
-            fputs(command_find("images")->usage, stdout);
-            return EXIT_OK;
         default:
-            return usage_error("images", "unknown option '%s'", argv[optind - 1]);
+            return getopt_rest(c, "images", command_find("images")->usage, argv);
         }
     }
     if (optind < argc)

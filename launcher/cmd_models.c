@@ -147,14 +147,9 @@ int models_parse(const char *verb, const char *usage, unsigned allowed, int argc
             o->seed_given = true;
             break;
         case 'h':
-            fputs(usage, stdout);
-            ret = EXIT_OK;
-            break;
         case ':':
-            ret = usage_error(cmd.buf, "option '%s' needs a value", argv[optind - 1]);
-            break;
         case '?':
-            ret = usage_error(cmd.buf, "unknown option '%s'", argv[optind - 1]);
+            ret = getopt_rest(c, cmd.buf, usage, argv);
             break;
         default:
             if (c >= OPT_SHAPE && c < OPT_SHAPE + (int)ARRAY_SIZE(shape_flags)) {

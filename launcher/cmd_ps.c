@@ -52,13 +52,8 @@ static int parse(const char *command, int argc, char **argv, bool *json, bool *a
                 return usage_error(command, "unknown option '%s'", argv[optind - 1]);
             *follow = true;
             break;
-        case 'h':
-            fputs(command_find(command)->usage, stdout);
-            return EXIT_OK;
-        case ':':
-            return usage_error(command, "option '%s' needs a value", argv[optind - 1]);
         default:
-            return usage_error(command, "unknown option '%s'", argv[optind - 1]);
+            return getopt_rest(c, command, command_find(command)->usage, argv);
         }
     }
     return -1;

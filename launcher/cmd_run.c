@@ -208,15 +208,8 @@ int launch_parse(const char *command, unsigned allowed, int argc, char **argv,
             o->timeout_s = (int)t;
             break;
         }
-        case 'h':
-            fputs(command_find(command)->usage, stdout);
-            ret = EXIT_OK;
-            break;
-        case ':':
-            ret = usage_error(command, "option '%s' needs a value", argv[optind - 1]);
-            break;
         default:
-            ret = usage_error(command, "unknown option '%s'", argv[optind - 1]);
+            ret = getopt_rest(c, command, command_find(command)->usage, argv);
             break;
         }
     }
