@@ -360,13 +360,9 @@ int cmd_rpc_worker(int argc, char **argv)
         goto out;
     }
     launch_explain(&o, &l);
-    if (o.dry_run) {
-        if (launch_print_dry_run(&l, &err) < 0)
-            rc = report_error(&err);
-        goto out;
-    }
-    if (launch_preflight(&o, &l, true, &podman, &err) < 0) {
-        rc = report_error(&err);
+    int go = launch_dry_run_or_preflight(&o, &l, true, &podman, &err);
+    if (go <= 0) {
+        rc = go < 0 ? report_error(&err) : EXIT_OK;
         goto out;
     }
     int r = start(&o, &l, podman, &err);

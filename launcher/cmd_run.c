@@ -529,6 +529,14 @@ int launch_preflight(const struct launch_options *o, struct launch *l, bool chec
     return 0;
 }
 
+int launch_dry_run_or_preflight(const struct launch_options *o, struct launch *l, bool check_image,
+                                char **podman, struct hb_error *err)
+{
+    if (o->dry_run)
+        return launch_print_dry_run(l, err) < 0 ? -1 : 0;
+    return launch_preflight(o, l, check_image, podman, err) < 0 ? -1 : 1;
+}
+
 /* ---- halobox run ------------------------------------------------------------ */
 
 /* The last lines of a stream, for the error when the engine fails. */
@@ -617,13 +625,9 @@ int cmd_run(int argc, char **argv)
         goto out;
     }
     launch_explain(&o, &l);
-    if (o.dry_run) {
-        if (launch_print_dry_run(&l, &err) < 0)
-            rc = report_error(&err);
-        goto out;
-    }
-    if (launch_preflight(&o, &l, true, &podman, &err) < 0) {
-        rc = report_error(&err);
+    int go = launch_dry_run_or_preflight(&o, &l, true, &podman, &err);
+    if (go <= 0) {
+        rc = go < 0 ? report_error(&err) : EXIT_OK;
         goto out;
     }
 

@@ -77,6 +77,12 @@ void launch_explain(const struct launch_options *o, const struct launch *l);
 /* --dry-run: the podman command, shell-quoted, on stdout. */
 int launch_print_dry_run(const struct launch *l, struct hb_error *err);
 
+/* The step between the plan and the start that run, serve and rpc-worker
+ * share: with --dry-run, print the command and return 0 (nothing to start);
+ * else launch_preflight, and 1 to start. -1 with err set on a failure. */
+int launch_dry_run_or_preflight(const struct launch_options *o, struct launch *l, bool check_image,
+                                char **podman, struct hb_error *err);
+
 /* Before a real start: podman found (*podman set, caller frees), the
  * doctor's error findings (unless --force), and with check_image (or
  * --build) the image built, or built now with --build. Warnings are

@@ -389,13 +389,9 @@ int cmd_serve(int argc, char **argv)
         strbuf_release(&unit);
         goto out;
     }
-    if (o.dry_run) {
-        if (launch_print_dry_run(&l, &err) < 0)
-            rc = report_error(&err);
-        goto out;
-    }
-    if (launch_preflight(&o, &l, false, &podman, &err) < 0) {
-        rc = report_error(&err);
+    int go = launch_dry_run_or_preflight(&o, &l, false, &podman, &err);
+    if (go <= 0) {
+        rc = go < 0 ? report_error(&err) : EXIT_OK;
         goto out;
     }
     int r = start(&o, &l, podman, &err);
