@@ -201,30 +201,14 @@ static int field_error(const struct json_reader *r, const char *key, const char 
     return hb_error_set(r->err, EXIT_INPUT, "%s: %s: %s", r->origin, key, what);
 }
 
-static int get_f64(const struct json_reader *r, const cJSON *o, const char *key, bool required,
-                   opt_f64 *out)
+/* llama-bench always writes avg_ts: a missing one is a broken line. */
+static int get_required_f64(const struct json_reader *r, const cJSON *o, const char *key,
+                            opt_f64 *out)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
     if (!v || cJSON_IsNull(v))
-        return required ? field_error(r, key, "missing") : 0;
-    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0)
-        return field_error(r, key, "expected a number");
-    *out = (opt_f64){.known = true, .v = v->valuedouble};
-    return 0;
-}
-
-static int get_i64(const struct json_reader *r, const cJSON *o, const char *key, opt_i64 *out)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!v || cJSON_IsNull(v))
-        return 0;
-    double d = cJSON_IsNumber(v) ? v->valuedouble : NAN;
-    /* libm is not linked: no floor(); the range check comes first. */
-    if (!isfinite(d) || d > 9007199254740992.0 || d < -9007199254740992.0 ||
-        d != (double)(int64_t)d)
-        return field_error(r, key, "expected a whole number");
-    *out = (opt_i64){.known = true, .v = (int64_t)d};
-    return 0;
+        return field_error(r, key, "missing");
+    return json_get_f64_nonneg(r, o, key, out);
 }
 
 static int get_required_u64(const struct json_reader *r, const cJSON *o, const char *key,
@@ -346,10 +330,10 @@ static int result_from_json(const struct json_reader *r, const cJSON *o, struct 
     if (get_required_u64(r, o, "n_prompt", &res->n_prompt) < 0 ||
         get_required_u64(r, o, "n_gen", &res->n_gen) < 0 ||
         json_get_u64(r, o, "n_depth", &res->n_depth) < 0 ||
-        get_i64(r, o, "n_gpu_layers", &res->n_gpu_layers) < 0 ||
+        json_get_i64(r, o, "n_gpu_layers", &res->n_gpu_layers) < 0 ||
         get_flash_attn(r, o, &res->flash_attn) < 0 || get_load_mode(r, o, &res->load_mode) < 0 ||
-        get_f64(r, o, "avg_ts", true, &res->avg_ts) < 0 ||
-        get_f64(r, o, "stddev_ts", false, &res->stddev_ts) < 0 || get_samples(r, o, res) < 0)
+        get_required_f64(r, o, "avg_ts", &res->avg_ts) < 0 ||
+        json_get_f64_nonneg(r, o, "stddev_ts", &res->stddev_ts) < 0 || get_samples(r, o, res) < 0)
         return -1;
     /* Builds before n_depth existed ran every test on an empty context. */
     if (!res->n_depth.known)

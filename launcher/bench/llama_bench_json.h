@@ -20,16 +20,6 @@
 
 struct strbuf;
 
-typedef struct {
-    bool known;
-    int64_t v;
-} opt_i64;
-
-typedef struct {
-    bool known;
-    double v;
-} opt_f64;
-
 /* pp: prompt processing (n_prompt > 0, n_gen 0); tg: token generation
  * (n_gen > 0, n_prompt 0); pg: both in one test (`-pg`). */
 enum bench_kind { BENCH_PP, BENCH_TG, BENCH_PG };

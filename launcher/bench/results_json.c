@@ -177,36 +177,6 @@ cJSON *bench_run_to_json(const struct bench_run *run)
 
 /* ---- reading --------------------------------------------------------------- */
 
-static int type_error(const struct json_reader *r, const char *key, const char *what)
-{
-    return hb_error_set(r->err, EXIT_INPUT, "%s: %s%s%s: expected %s", r->origin, r->path,
-                        *r->path ? "." : "", key, what);
-}
-
-static int get_f64(const struct json_reader *r, const cJSON *o, const char *key, opt_f64 *out)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!v || cJSON_IsNull(v))
-        return 0;
-    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0)
-        return type_error(r, key, "a number");
-    *out = (opt_f64){.known = true, .v = v->valuedouble};
-    return 0;
-}
-
-static int get_i64(const struct json_reader *r, const cJSON *o, const char *key, opt_i64 *out)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!v || cJSON_IsNull(v))
-        return 0;
-    double d = cJSON_IsNumber(v) ? v->valuedouble : NAN;
-    if (!isfinite(d) || d > 9007199254740992.0 || d < -9007199254740992.0 ||
-        d != (double)(int64_t)d)
-        return type_error(r, key, "a whole number");
-    *out = (opt_i64){.known = true, .v = (int64_t)d};
-    return 0;
-}
-
 /* A sub-object: missing or null leaves everything unknown. */
 static const cJSON *sub(const struct json_reader *r, const cJSON *o, const char *key, bool *bad)
 {
@@ -242,7 +212,7 @@ static int host_from_json(const struct json_reader *parent, const cJSON *o, stru
         cJSON_ArrayForEach(it, params)
         {
             if (!cJSON_IsString(it) || !it->valuestring)
-                return type_error(&r, "params", "an object of strings");
+                return json_type_error(&r, "params", "an object of strings");
             h->params = xgrow(h->params, h->n_params + 1, &alloc, sizeof(*h->params));
             h->params[h->n_params].key = xstrdup(it->string);
             h->params[h->n_params].value = xstrdup(it->valuestring);
@@ -318,9 +288,9 @@ int bench_header_from_json(struct bench_run *run, const cJSON *o, const char *or
     int bad_status = !status || bench_status_parse(status, &run->status) < 0;
     free(status);
     if (bad_status)
-        return type_error(&r, "status", "running, complete, incomplete or failed");
+        return json_type_error(&r, "status", "running, complete, incomplete or failed");
     if (!run->id || !bench_run_id_valid(run->id))
-        return type_error(&r, "id", "a run id");
+        return json_type_error(&r, "id", "a run id");
     bool bad;
     const cJSON *recipes = json_get_array(&r, o, "recipes", &bad);
     if (bad)
@@ -335,7 +305,7 @@ int bench_header_from_json(struct bench_run *run, const cJSON *o, const char *or
         if (!cJSON_IsString(name) || !cJSON_IsString(st) ||
             bench_status_parse(st->valuestring, &s) < 0 ||
             (error && !cJSON_IsNull(error) && !cJSON_IsString(error)))
-            return type_error(&r, "recipes", "objects with a recipe, a status and an error");
+            return json_type_error(&r, "recipes", "objects with a recipe, a status and an error");
         struct bench_recipe_state *rs = bench_run_add_recipe(run, name->valuestring);
         rs->status = s;
         rs->error = cJSON_IsString(error) ? xstrdup(error->valuestring) : NULL;
@@ -363,16 +333,16 @@ static int test_from_json(const struct json_reader *parent, const cJSON *o, stru
         json_get_u64(&r, to, "n_batch", &t->n_batch) < 0 ||
         json_get_u64(&r, to, "n_ubatch", &t->n_ubatch) < 0 ||
         json_get_u64(&r, to, "n_threads", &t->n_threads) < 0 ||
-        get_i64(&r, to, "n_gpu_layers", &t->n_gpu_layers) < 0 ||
+        json_get_i64(&r, to, "n_gpu_layers", &t->n_gpu_layers) < 0 ||
         json_get_str(&r, to, "type_k", &t->type_k) < 0 ||
         json_get_str(&r, to, "type_v", &t->type_v) < 0 ||
         json_get_str(&r, to, "load_mode", &t->load_mode) < 0 ||
         json_get_str(&r, to, "devices", &t->devices) < 0)
         ret = -1;
     else if (!kind || bench_kind_parse(kind, &t->kind) < 0)
-        ret = type_error(&r, "kind", "pp, tg or pg");
+        ret = json_type_error(&r, "kind", "pp, tg or pg");
     else if (fa && bench_fa_parse(fa, &t->flash_attn) < 0)
-        ret = type_error(&r, "flash_attn", "auto, on, off or null");
+        ret = json_type_error(&r, "flash_attn", "auto, on, off or null");
     else if (!t->n_prompt.known || !t->n_gen.known)
         ret =
             hb_error_set(r.err, EXIT_INPUT, "%s: test: n_prompt and n_gen are required", r.origin);
@@ -389,11 +359,11 @@ static int tps_from_json(const struct json_reader *parent, const cJSON *o, struc
         return -1;
     struct json_reader r = {
         .origin = parent->origin, .path = "tokens_per_second", .err = parent->err};
-    if (!to || get_f64(&r, to, "mean", &t->avg_ts) < 0 ||
-        get_f64(&r, to, "stddev", &t->stddev_ts) < 0)
-        return to ? -1 : type_error(parent, "tokens_per_second", "an object");
+    if (!to || json_get_f64_nonneg(&r, to, "mean", &t->avg_ts) < 0 ||
+        json_get_f64_nonneg(&r, to, "stddev", &t->stddev_ts) < 0)
+        return to ? -1 : json_type_error(parent, "tokens_per_second", "an object");
     if (!t->avg_ts.known)
-        return type_error(&r, "mean", "a number");
+        return json_type_error(&r, "mean", "a number");
     const cJSON *samples = json_get_array(&r, to, "samples", &bad);
     if (bad)
         return -1;
@@ -403,7 +373,7 @@ static int tps_from_json(const struct json_reader *parent, const cJSON *o, struc
     cJSON_ArrayForEach(it, samples)
     {
         if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble))
-            return type_error(&r, "samples", "an array of numbers");
+            return json_type_error(&r, "samples", "an array of numbers");
         t->samples_ts[t->n_samples++] = it->valuedouble;
     }
     const cJSON *ns = sub(parent, o, "ns", &bad);

@@ -51,7 +51,7 @@ void json_add_tri(cJSON *obj, const char *key, tri value)
         cJSON_AddBoolToObject(obj, key, value == TRI_YES);
 }
 
-static int type_error(const struct json_reader *r, const char *key, const char *expected)
+int json_type_error(const struct json_reader *r, const char *key, const char *expected)
 {
     return hb_error_set(r->err, EXIT_INPUT, "%s: %s%s%s: expected %s", r->origin,
                         r->path ? r->path : "", r->path && *r->path ? "." : "", key, expected);
@@ -63,11 +63,37 @@ int json_get_str(const struct json_reader *r, const cJSON *obj, const char *key,
     if (!v || cJSON_IsNull(v))
         return 0;
     if (!cJSON_IsString(v) || !v->valuestring)
-        return type_error(r, key, "a string or null");
+        return json_type_error(r, key, "a string or null");
     if (!utf8_valid(v->valuestring, strlen(v->valuestring)))
-        return type_error(r, key, "UTF-8 text");
+        return json_type_error(r, key, "UTF-8 text");
     free(*out);
     *out = xstrdup(v->valuestring);
+    return 0;
+}
+
+int json_get_f64_nonneg(const struct json_reader *r, const cJSON *obj, const char *key,
+                        opt_f64 *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!v || cJSON_IsNull(v))
+        return 0;
+    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0)
+        return json_type_error(r, key, "a number");
+    *out = (opt_f64){.known = true, .v = v->valuedouble};
+    return 0;
+}
+
+int json_get_i64(const struct json_reader *r, const cJSON *obj, const char *key, opt_i64 *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!v || cJSON_IsNull(v))
+        return 0;
+    double d = cJSON_IsNumber(v) ? v->valuedouble : NAN;
+    /* The range check first: the cast of a larger double is undefined. */
+    if (!isfinite(d) || d > 9007199254740992.0 || d < -9007199254740992.0 ||
+        d != (double)(int64_t)d)
+        return json_type_error(r, key, "a whole number");
+    *out = (opt_i64){.known = true, .v = (int64_t)d};
     return 0;
 }
 
@@ -79,7 +105,7 @@ int json_get_u64(const struct json_reader *r, const cJSON *obj, const char *key,
     if (cJSON_IsNumber(v)) {
         double d = v->valuedouble;
         if (!isfinite(d) || d < 0 || d > 9007199254740992.0 || d != floor(d))
-            return type_error(r, key, "a whole number from 0 to 2^53");
+            return json_type_error(r, key, "a whole number from 0 to 2^53");
         *out = OPT_U64((uint64_t)d);
         return 0;
     }
@@ -93,7 +119,7 @@ int json_get_u64(const struct json_reader *r, const cJSON *obj, const char *key,
             return 0;
         }
     }
-    return type_error(r, key, "a whole number or null");
+    return json_type_error(r, key, "a whole number or null");
 }
 
 bool parse_hex_u64(const char *s, uint64_t *out)
@@ -134,7 +160,7 @@ int json_get_hex(const struct json_reader *r, const cJSON *obj, const char *key,
         *out = OPT_U64((uint64_t)v->valuedouble);
         return 0;
     }
-    return type_error(r, key, "a hex string such as \"0x1002\" or null");
+    return json_type_error(r, key, "a hex string such as \"0x1002\" or null");
 }
 
 int json_get_tri(const struct json_reader *r, const cJSON *obj, const char *key, tri *out)
@@ -143,7 +169,7 @@ int json_get_tri(const struct json_reader *r, const cJSON *obj, const char *key,
     if (!v || cJSON_IsNull(v))
         return 0;
     if (!cJSON_IsBool(v))
-        return type_error(r, key, "true, false or null");
+        return json_type_error(r, key, "true, false or null");
     *out = tri_from_bool(cJSON_IsTrue(v));
     return 0;
 }
@@ -156,7 +182,7 @@ static const cJSON *get_typed(const struct json_reader *r, const cJSON *obj, con
     if (!v || cJSON_IsNull(v))
         return NULL;
     if (want_array ? !cJSON_IsArray(v) : !cJSON_IsObject(v)) {
-        type_error(r, key, want_array ? "an array or null" : "an object or null");
+        json_type_error(r, key, want_array ? "an array or null" : "an object or null");
         *bad = true;
         return NULL;
     }

@@ -27,12 +27,20 @@ struct json_reader {
     struct hb_error *err;
 };
 
+/* "ORIGIN: PATH.KEY: expected EXPECTED" as an input error; returns -1. */
+int json_type_error(const struct json_reader *r, const char *key, const char *expected);
+
 /* Each returns 0 (value set, or left unknown for null or a missing key) or
  * -1 with the error filled. Strings are duplicated. */
 int json_get_str(const struct json_reader *r, const cJSON *obj, const char *key, char **out);
 int json_get_u64(const struct json_reader *r, const cJSON *obj, const char *key, opt_u64 *out);
 int json_get_hex(const struct json_reader *r, const cJSON *obj, const char *key, opt_u64 *out);
 int json_get_tri(const struct json_reader *r, const cJSON *obj, const char *key, tri *out);
+/* A finite number >= 0 (rates, times, sizes as doubles). */
+int json_get_f64_nonneg(const struct json_reader *r, const cJSON *obj, const char *key,
+                        opt_f64 *out);
+/* A whole number within +-2^53, the doubles that hold integers exactly. */
+int json_get_i64(const struct json_reader *r, const cJSON *obj, const char *key, opt_i64 *out);
 /* The member if it is an object (or array, for json_get_array), NULL when
  * missing or null; *bad is set on a wrong type (with the error filled). */
 const cJSON *json_get_object(const struct json_reader *r, const cJSON *obj, const char *key,

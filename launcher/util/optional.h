@@ -12,6 +12,16 @@ typedef struct {
 
 #define OPT_U64(x) ((opt_u64){.known = true, .v = (x)})
 
+typedef struct {
+    bool known;
+    int64_t v;
+} opt_i64;
+
+typedef struct {
+    bool known;
+    double v;
+} opt_f64;
+
 typedef enum { TRI_UNKNOWN = 0, TRI_NO, TRI_YES } tri;
 
 static inline tri tri_from_bool(bool b)
