@@ -14,6 +14,7 @@
 #include "podman.h"
 #include "recipes.h"
 #include "store/fit.h"
+#include "facts_helpers.h"
 #include "test.h"
 #include "util/fs.h"
 
@@ -41,18 +42,6 @@ static void load_facts_file(struct facts *f, const char *path)
         test_fail(__FILE__, __LINE__, "%s does not load: %s", path, err.msg ? err.msg : "");
     cJSON_Delete(root);
     strbuf_release(&text);
-    hb_error_release(&err);
-    facts_derive(f);
-}
-
-static void facts_from(struct facts *f, const char *json)
-{
-    facts_init(f);
-    cJSON *root = cJSON_Parse(json);
-    struct hb_error err = HB_ERROR_INIT;
-    if (!root || facts_from_json(f, root, "test", &err) < 0)
-        test_fail(__FILE__, __LINE__, "bad test facts: %s", err.msg ? err.msg : "not JSON");
-    cJSON_Delete(root);
     hb_error_release(&err);
     facts_derive(f);
 }
