@@ -279,7 +279,7 @@ int tune_config_from_json(const cJSON *o, const char *origin, struct tune_config
 static void add_num_or_null(cJSON *o, const char *key, bool known, double v)
 {
     if (known)
-        cJSON_AddNumberToObject(o, key, round(v * 1000) / 1000);
+        cJSON_AddNumberToObject(o, key, round_scaled(v, 1000));
     else
         cJSON_AddNullToObject(o, key);
 }

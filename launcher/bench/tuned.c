@@ -88,7 +88,7 @@ int tuned_save(const char *dir, const struct tuned_entry *e, const cJSON *sweep,
     cJSON_AddBoolToObject(o, "default_won", e->default_won);
     cJSON_AddItemToObject(o, "settings", tune_config_to_json(&e->settings));
     if (e->margin_known)
-        cJSON_AddNumberToObject(o, "margin", round(e->margin * 10000) / 10000);
+        cJSON_AddNumberToObject(o, "margin", round_scaled(e->margin, 10000));
     else
         cJSON_AddNullToObject(o, "margin");
     json_add_str(o, "reason", e->reason);

@@ -76,3 +76,12 @@ bool str_eq(const char *a, const char *b)
         return a == b;
     return strcmp(a, b) == 0;
 }
+
+double round_scaled(double v, double scale)
+{
+    double q = v * scale;
+    if (!(q > -9007199254740992.0 && q < 9007199254740992.0))
+        return v;
+    long long n = (long long)(q < 0 ? q - 0.5 : q + 0.5);
+    return (double)n / scale;
+}

@@ -37,6 +37,10 @@ char *xstrndup(const char *s, size_t n);
 /* xstrdup that passes NULL through: facts strings are NULL when unknown. */
 char *xstrdup_or_null(const char *s);
 
+/* v rounded to the nearest 1/scale (halves away from zero), as round(v *
+ * scale) / scale, without libm; v itself when v * scale is out of range. */
+double round_scaled(double v, double scale);
+
 /* Grows *array (of *alloc elements of elem_size) to hold at least need. */
 void *xgrow(void *array, size_t need, size_t *alloc, size_t elem_size);
 
