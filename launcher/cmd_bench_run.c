@@ -354,23 +354,19 @@ struct brun {
 static void image_provenance(const char *podman, const char *image, char **digest,
                              char **recipe_sha256)
 {
-    const char *args[] = {
-        "image",    "inspect",
-        "--format", "{{.Digest}} {{.Id}} {{index .Labels \"halobox.recipe.sha256\"}}",
-        image,      NULL};
-    struct strbuf out = STRBUF_INIT;
-    struct hb_error err = HB_ERROR_INIT;
     *digest = *recipe_sha256 = NULL;
-    if (podman_capture(podman, args, 30000, &out, NULL, &err) == 0) {
-        out.buf[strcspn(out.buf, "\r\n")] = '\0';
-        char *id = strchr(out.buf, ' ');
+    char *out = podman_image_inspect(
+        podman, image, "{{.Digest}} {{.Id}} {{index .Labels \"halobox.recipe.sha256\"}}");
+    if (out) {
+        out[strcspn(out, "\r\n")] = '\0';
+        char *id = strchr(out, ' ');
         char *label = id ? strchr(id + 1, ' ') : NULL;
         if (id)
             *id++ = '\0';
         if (label)
             *label++ = '\0';
-        if (!strncmp(out.buf, "sha256:", 7))
-            *digest = xstrdup(out.buf);
+        if (!strncmp(out, "sha256:", 7))
+            *digest = xstrdup(out);
         else if (id && *id) {
             struct strbuf d = STRBUF_INIT;
             strbuf_addf(&d, "%s%s", strncmp(id, "sha256:", 7) ? "sha256:" : "", id);
@@ -380,8 +376,7 @@ static void image_provenance(const char *podman, const char *image, char **diges
         if (label && strlen(label) == 64 && strspn(label, "0123456789abcdef") == 64)
             *recipe_sha256 = xstrdup(label);
     }
-    hb_error_release(&err);
-    strbuf_release(&out);
+    free(out);
 }
 
 /* The last few non-empty lines of the engine's log, on one line. */

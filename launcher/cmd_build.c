@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "podman.h"
 #include "util/shell_quote.h"
 #include "recipes.h"
 #include "util/run.h"
@@ -35,33 +36,6 @@ static char *podman_path(void)
     return find_in_path("podman");
 }
 
-static bool image_exists(const char *podman, const char *image)
-{
-    const char *argv[] = {podman, "image", "exists", image, NULL};
-    struct strbuf out = STRBUF_INIT;
-    struct hb_error err = HB_ERROR_INIT;
-    bool ok = run_capture(argv, 30000, 4096, &out, &err) == 0;
-    strbuf_release(&out);
-    hb_error_release(&err);
-    return ok;
-}
-
-/* `podman image inspect --format FMT IMAGE`, trimmed; NULL on failure. */
-static char *image_inspect(const char *podman, const char *image, const char *format)
-{
-    const char *argv[] = {podman, "image", "inspect", "--format", format, image, NULL};
-    struct strbuf out = STRBUF_INIT;
-    struct hb_error err = HB_ERROR_INIT;
-    char *ret = NULL;
-    if (run_capture(argv, 30000, 64 * 1024, &out, &err) == 0) {
-        strbuf_rtrim(&out);
-        ret = strbuf_detach(&out);
-    }
-    strbuf_release(&out);
-    hb_error_release(&err);
-    return ret;
-}
-
 /* The base the build starts FROM: --base; for recipes with a local
  * stand-in (the Debian base `make base` bootstraps), HALOBOX_BASE_IMAGE,
  * then the stand-in when it exists here; else the recipe's image, which
@@ -79,7 +53,7 @@ static const char *resolve_base(const struct recipe *r, const struct build_opts 
             *why = "HALOBOX_BASE_IMAGE";
             return env;
         }
-        if (podman && image_exists(podman, r->base_local)) {
+        if (podman && podman_image_exists(podman, r->base_local)) {
             *why = "made by 'make base'";
             return r->base_local;
         }
@@ -141,7 +115,7 @@ static void human_size(struct strbuf *sb, const char *bytes)
 /* Prints "TAG SIZE" on stdout: the line a caller or a test reads. */
 static int print_result(const char *podman, const char *tag, const char *what, struct hb_error *err)
 {
-    char *size = image_inspect(podman, tag, "{{.Size}}");
+    char *size = podman_image_inspect(podman, tag, "{{.Size}}");
     struct strbuf line = STRBUF_INIT;
     strbuf_addf(&line, "%s %s ", what, tag);
     human_size(&line, size ? size : "");
@@ -192,7 +166,8 @@ static int build_one(const struct recipe *r, const struct build_opts *o, const c
         goto out;
     }
     if (!o->force) {
-        char *have = image_inspect(podman, tag, "{{index .Labels \"halobox.recipe.sha256\"}}");
+        char *have =
+            podman_image_inspect(podman, tag, "{{index .Labels \"halobox.recipe.sha256\"}}");
         bool current = have && !strcmp(have, r->sha256);
         free(have);
         if (current) {

@@ -489,6 +489,21 @@ bool podman_image_exists(const char *podman, const char *image)
     return ok;
 }
 
+char *podman_image_inspect(const char *podman, const char *image, const char *format)
+{
+    const char *args[] = {"image", "inspect", "--format", format, image, NULL};
+    struct strbuf out = STRBUF_INIT;
+    struct hb_error err = HB_ERROR_INIT;
+    char *ret = NULL;
+    if (podman_capture(podman, args, 30000, &out, NULL, &err) == 0) {
+        strbuf_rtrim(&out);
+        ret = strbuf_detach(&out);
+    }
+    strbuf_release(&out);
+    hb_error_release(&err);
+    return ret;
+}
+
 /* The last line of podman's stderr, for an error message. */
 static const char *last_line(struct strbuf *sb)
 {

@@ -41,6 +41,10 @@ int podman_capture(const char *podman, const char *const args[], int timeout_ms,
 
 bool podman_image_exists(const char *podman, const char *image);
 
+/* `podman image inspect --format FORMAT IMAGE`, trimmed; NULL when podman
+ * fails (no such image, no podman). */
+char *podman_image_inspect(const char *podman, const char *image, const char *format);
+
 /* Stops (SIGTERM, then SIGKILL after stop_timeout seconds) and removes a
  * container; a container that is not there is no error. */
 int podman_remove(const char *podman, const char *name, int stop_timeout, struct hb_error *err);
