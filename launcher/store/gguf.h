@@ -282,8 +282,6 @@ int gguf_writer_open(struct gguf_writer **out, const char *path, uint64_t n_kv, 
                      struct hb_error *err);
 /* Removes the temporary file unless gguf_writer_finish succeeded. NULL-safe. */
 void gguf_writer_free(struct gguf_writer *w);
-#define cleanup_gguf_writer __attribute__((cleanup(gguf_writer_freep)))
-void gguf_writer_freep(struct gguf_writer **w);
 
 /* A scalar value for gguf_writer_kv. */
 struct gguf_value {
@@ -302,10 +300,6 @@ struct gguf_value {
 int gguf_writer_kv(struct gguf_writer *w, const char *key, const struct gguf_value *v,
                    struct hb_error *err);
 int gguf_writer_kv_u32(struct gguf_writer *w, const char *key, uint32_t v, struct hb_error *err);
-int gguf_writer_kv_i32(struct gguf_writer *w, const char *key, int32_t v, struct hb_error *err);
-int gguf_writer_kv_u64(struct gguf_writer *w, const char *key, uint64_t v, struct hb_error *err);
-int gguf_writer_kv_f32(struct gguf_writer *w, const char *key, float v, struct hb_error *err);
-int gguf_writer_kv_bool(struct gguf_writer *w, const char *key, bool v, struct hb_error *err);
 int gguf_writer_kv_str(struct gguf_writer *w, const char *key, const char *v, struct hb_error *err);
 /* A whole array: items are packed values of a fixed-size type (host order),
  * or for STRING a `const char *const *` of NUL-terminated strings. */

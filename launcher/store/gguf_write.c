@@ -205,11 +205,6 @@ void gguf_writer_free(struct gguf_writer *w)
     free(w);
 }
 
-void gguf_writer_freep(struct gguf_writer **w)
-{
-    gguf_writer_free(*w);
-}
-
 uint64_t gguf_writer_offset(const struct gguf_writer *w)
 {
     return w->off;
@@ -363,30 +358,6 @@ int gguf_writer_kv(struct gguf_writer *w, const char *key, const struct gguf_val
 int gguf_writer_kv_u32(struct gguf_writer *w, const char *key, uint32_t v, struct hb_error *err)
 {
     struct gguf_value val = {.type = GGUF_TYPE_UINT32, .v.u64 = v};
-    return gguf_writer_kv(w, key, &val, err);
-}
-
-int gguf_writer_kv_i32(struct gguf_writer *w, const char *key, int32_t v, struct hb_error *err)
-{
-    struct gguf_value val = {.type = GGUF_TYPE_INT32, .v.i64 = v};
-    return gguf_writer_kv(w, key, &val, err);
-}
-
-int gguf_writer_kv_u64(struct gguf_writer *w, const char *key, uint64_t v, struct hb_error *err)
-{
-    struct gguf_value val = {.type = GGUF_TYPE_UINT64, .v.u64 = v};
-    return gguf_writer_kv(w, key, &val, err);
-}
-
-int gguf_writer_kv_f32(struct gguf_writer *w, const char *key, float v, struct hb_error *err)
-{
-    struct gguf_value val = {.type = GGUF_TYPE_FLOAT32, .v.f32 = v};
-    return gguf_writer_kv(w, key, &val, err);
-}
-
-int gguf_writer_kv_bool(struct gguf_writer *w, const char *key, bool v, struct hb_error *err)
-{
-    struct gguf_value val = {.type = GGUF_TYPE_BOOL, .v.b = v};
     return gguf_writer_kv(w, key, &val, err);
 }
 
