@@ -71,6 +71,22 @@ static void vars_release(struct recipe_vars *vars)
     memset(vars, 0, sizeof(*vars));
 }
 
+static bool vars_has(const struct recipe_vars *vars, const char *name)
+{
+    for (size_t i = 0; i < vars->n; i++)
+        if (!strcmp(vars->v[i].name, name))
+            return true;
+    return false;
+}
+
+static void vars_add(struct recipe_vars *vars, const char *name, const char *value)
+{
+    vars->v = xrealloc(vars->v, (vars->n + 1) * sizeof(*vars->v));
+    vars->v[vars->n].name = xstrdup(name);
+    vars->v[vars->n].value = xstrdup(value);
+    vars->n++;
+}
+
 void engine_pin_release(struct engine_pin *pin)
 {
     free(pin->repository);
@@ -111,6 +127,7 @@ void recipe_release(struct recipe *r)
     str_list_release(&r->suits.gfx_exclude);
     str_list_release(&r->suits.vulkan_drivers);
     free(r->suits.min_kernel);
+    vars_release(&r->suits.min_kernel_gfx);
     memset(r, 0, sizeof(*r));
 }
 
@@ -418,16 +435,12 @@ static int get_vars(const struct ctx *c, const cJSON *obj, const char *key, bool
             ret = field_error(c, f.buf, "expected a string, not %s", json_type_name(it));
         else if (strchr(it->valuestring, '\n'))
             ret = field_error(c, f.buf, "must be one line");
-        for (size_t i = 0; ret == 0 && i < out->n; i++)
-            if (!strcmp(out->v[i].name, it->string))
-                ret = field_error(c, f.buf, "appears twice");
+        if (ret == 0 && vars_has(out, it->string))
+            ret = field_error(c, f.buf, "appears twice");
         strbuf_release(&f);
         if (ret < 0)
             return ret;
-        out->v = xrealloc(out->v, (out->n + 1) * sizeof(*out->v));
-        out->v[out->n].name = xstrdup(it->string);
-        out->v[out->n].value = xstrdup(it->valuestring);
-        out->n++;
+        vars_add(out, it->string, it->valuestring);
     }
     return 0;
 }
@@ -801,6 +814,49 @@ static int parse_build(const struct ctx *c, const cJSON *root, struct recipe *r)
     return 0;
 }
 
+/* suits.min_kernel: null, one version for every host, or an object of
+ * per-target versions ({"gfx1151": "6.18.4"}). */
+static int parse_min_kernel(const struct ctx *c, const cJSON *s, struct recipe_suits *su)
+{
+    const cJSON *mk = member(s, "min_kernel");
+    if (!mk)
+        return field_error(c, "suits.min_kernel", "missing (null for any kernel)");
+    if (cJSON_IsNull(mk))
+        return 0;
+    uint64_t v;
+    if (!cJSON_IsObject(mk)) {
+        if (get_string(c, s, "min_kernel", "suits.min_kernel", true, &su->min_kernel) < 0)
+            return -1;
+        if (!kernel_version_parse(su->min_kernel, &v))
+            return field_error(c, "suits.min_kernel", "'%s' is not a kernel version like 6.18.4",
+                               su->min_kernel);
+        return 0;
+    }
+    if (!mk->child)
+        return field_error(c, "suits.min_kernel", "an empty object: use null for any kernel");
+    for (const cJSON *it = mk->child; it; it = it->next) {
+        struct strbuf f = STRBUF_INIT;
+        strbuf_addf(&f, "suits.min_kernel.%s", it->string);
+        int ret = 0;
+        if (!gfx_ok(it->string))
+            ret = field_error(c, f.buf, "not a gfx target like gfx1151");
+        else if (su->gfx.n && !str_list_has(&su->gfx, it->string))
+            ret = field_error(c, f.buf, "not one of suits.gfx");
+        else if (!cJSON_IsString(it) || !it->valuestring)
+            ret = field_error(c, f.buf, "expected a string, not %s", json_type_name(it));
+        else if (!kernel_version_parse(it->valuestring, &v))
+            ret =
+                field_error(c, f.buf, "'%s' is not a kernel version like 6.18.4", it->valuestring);
+        if (ret == 0 && vars_has(&su->min_kernel_gfx, it->string))
+            ret = field_error(c, f.buf, "appears twice");
+        strbuf_release(&f);
+        if (ret < 0)
+            return ret;
+        vars_add(&su->min_kernel_gfx, it->string, it->valuestring);
+    }
+    return 0;
+}
+
 static int parse_suits(const struct ctx *c, const cJSON *root, struct recipe *r)
 {
     const cJSON *s = member(root, "suits");
@@ -835,18 +891,7 @@ static int parse_suits(const struct ctx *c, const cJSON *root, struct recipe *r)
     if (!cJSON_IsBool(kfd))
         return field_error(c, "suits.needs_kfd", "expected a boolean, not %s", json_type_name(kfd));
     su->needs_kfd = cJSON_IsTrue(kfd);
-    const cJSON *mk = member(s, "min_kernel");
-    if (!mk)
-        return field_error(c, "suits.min_kernel", "missing (null for any kernel)");
-    if (!cJSON_IsNull(mk)) {
-        if (get_string(c, s, "min_kernel", "suits.min_kernel", true, &su->min_kernel) < 0)
-            return -1;
-        uint64_t v;
-        if (!kernel_version_parse(su->min_kernel, &v))
-            return field_error(c, "suits.min_kernel", "'%s' is not a kernel version like 6.18.4",
-                               su->min_kernel);
-    }
-    return 0;
+    return parse_min_kernel(c, s, su);
 }
 
 int recipe_from_json(struct recipe *r, const cJSON *json, const char *origin, const char *root,
@@ -1170,6 +1215,20 @@ static void join(struct strbuf *sb, const struct str_list *l)
         strbuf_addf(sb, "%s%s", i ? ", " : "", l->v[i]);
 }
 
+/* Whether the host's kernel is `need` or newer; an unknown kernel is not.
+ * `gfx` names the target the floor is for, when it is for one. */
+static bool kernel_at_least(const struct facts *f, const char *need, const char *gfx,
+                            struct strbuf *why)
+{
+    uint64_t have, floor = 0;
+    kernel_version_parse(need, &floor);
+    if (kernel_version_parse(f->kernel.release, &have) && have >= floor)
+        return true;
+    strbuf_addf(why, "needs kernel %s or newer%s%s, this one is %s", need, gfx ? " on " : "",
+                gfx ? gfx : "", f->kernel.release ? f->kernel.release : "unknown");
+    return false;
+}
+
 /* Whether one GPU meets the vendor, gfx and Vulkan needs; says why not. */
 static bool gpu_suits(const struct recipe_suits *s, const struct facts *f,
                       const struct facts_gpu *g, struct strbuf *why)
@@ -1191,6 +1250,10 @@ static bool gpu_suits(const struct recipe_suits *s, const struct facts *f,
         strbuf_addf(why, ", not %s", g->gfx ? g->gfx : "this GPU (gfx target unknown)");
         return false;
     }
+    for (size_t i = 0; g->gfx && i < s->min_kernel_gfx.n; i++)
+        if (!strcmp(s->min_kernel_gfx.v[i].name, g->gfx) &&
+            !kernel_at_least(f, s->min_kernel_gfx.v[i].value, g->gfx, why))
+            return false;
     if (!s->vulkan_drivers.n)
         return true;
     /* RADV ships in the image: an AMD GPU needs only amdgpu in the kernel. */
@@ -1234,15 +1297,8 @@ bool recipe_suits(const struct recipe *r, const struct facts *f, struct strbuf *
             return false;
         }
     }
-    if (s->min_kernel) {
-        uint64_t have, need = 0;
-        kernel_version_parse(s->min_kernel, &need);
-        if (!kernel_version_parse(f->kernel.release, &have) || have < need) {
-            strbuf_addf(why, "needs kernel %s or newer, this one is %s", s->min_kernel,
-                        f->kernel.release ? f->kernel.release : "unknown");
-            return false;
-        }
-    }
+    if (s->min_kernel && !kernel_at_least(f, s->min_kernel, NULL, why))
+        return false;
     if (!s->vendors.n) {
         strbuf_addstr(why, "suits any host");
         return true;

@@ -54,7 +54,11 @@ struct recipe_suits {
     struct str_list gfx_exclude;    /* never these targets */
     struct str_list vulkan_drivers; /* empty: no Vulkan requirement */
     bool needs_kfd;
-    char *min_kernel; /* "6.18.4"; NULL: any */
+    char *min_kernel; /* "6.18.4" for every host; NULL: any */
+    /* Per gfx target (name: "gfx1151", value: "6.18.4"): a kernel floor
+     * that holds only for GPUs of that target, since a fix in one GPU's
+     * kernel driver says nothing about the others the image runs on. */
+    struct recipe_vars min_kernel_gfx;
 };
 
 struct recipe {

@@ -248,6 +248,42 @@ static void test_bad_values(void)
                  "like 6.18.4");
     cJSON_Delete(j);
 
+    /* the per-target form of suits.min_kernel */
+    j = load_json("recipes/rocm-gfx1151.json");
+    suits = cJSON_GetObjectItem(j, "suits");
+    cJSON *floors = cJSON_GetObjectItem(suits, "min_kernel");
+    CHECK(cJSON_IsObject(floors));
+    cJSON_AddItemToObject(floors, "gfx1200", cJSON_CreateString("6.18.4"));
+    EXPECT_ERROR(j, "rocm-gfx1151",
+                 "recipes/rocm-gfx1151.json: suits.min_kernel.gfx1200: not one of suits.gfx");
+    cJSON_DeleteItemFromObject(floors, "gfx1200");
+    cJSON_AddItemToObject(floors, "radeon", cJSON_CreateString("6.18.4"));
+    EXPECT_ERROR(j, "rocm-gfx1151",
+                 "recipes/rocm-gfx1151.json: suits.min_kernel.radeon: not a gfx target like "
+                 "gfx1151");
+    cJSON_DeleteItemFromObject(floors, "radeon");
+    cJSON_AddItemToObject(floors, "gfx1150", cJSON_CreateNumber(6.18));
+    EXPECT_ERROR(j, "rocm-gfx1151",
+                 "recipes/rocm-gfx1151.json: suits.min_kernel.gfx1150: expected a string, not a "
+                 "number");
+    cJSON_DeleteItemFromObject(floors, "gfx1150");
+    cJSON_AddItemToObject(floors, "gfx1100", cJSON_CreateString("soon"));
+    EXPECT_ERROR(j, "rocm-gfx1151",
+                 "recipes/rocm-gfx1151.json: suits.min_kernel.gfx1100: 'soon' is not a kernel "
+                 "version like 6.18.4");
+    cJSON_DeleteItemFromObject(floors, "gfx1100");
+    cJSON_AddItemToObject(floors, "gfx1151", cJSON_CreateString("6.19"));
+    EXPECT_ERROR(j, "rocm-gfx1151",
+                 "recipes/rocm-gfx1151.json: suits.min_kernel.gfx1151: appears twice");
+    cJSON_ReplaceItemInObject(suits, "min_kernel", cJSON_CreateObject());
+    EXPECT_ERROR(j, "rocm-gfx1151",
+                 "recipes/rocm-gfx1151.json: suits.min_kernel: an empty object: use null for any "
+                 "kernel");
+    cJSON_ReplaceItemInObject(suits, "min_kernel", cJSON_CreateArray());
+    EXPECT_ERROR(j, "rocm-gfx1151",
+                 "recipes/rocm-gfx1151.json: suits.min_kernel: expected a string, not an array");
+    cJSON_Delete(j);
+
     j = load_json("recipes/vulkan-radv.json");
     cJSON *distro = cJSON_GetObjectItem(j, "distro");
     cJSON_ReplaceItemInObject(distro, "snapshot", cJSON_CreateString("last tuesday"));
@@ -453,8 +489,8 @@ static void test_select_strix_halo(void)
     recipe_choice_release(&c);
     /* ROCm on gfx1151 needs 6.18.4; Debian's ROCm has no gfx1151 code */
     CHECK(pick(STRIX("6.14.0-1014-oem"), "rocm", &c) == NULL);
-    CHECK(
-        reason_has(&c, "rocm-gfx1151: needs kernel 6.18.4 or newer, this one is 6.14.0-1014-oem"));
+    CHECK(reason_has(
+        &c, "rocm-gfx1151: needs kernel 6.18.4 or newer on gfx1151, this one is 6.14.0-1014-oem"));
     CHECK(reason_has(&c, "no rocm recipe suits this host"));
     recipe_choice_release(&c);
     /* AMDVLK on the host does not matter: the image brings RADV */
@@ -487,15 +523,30 @@ static void test_select_kfd(void)
 
 static void test_select_rdna3_dgpu(void)
 {
-    /* RX 7900 XTX (gfx1100) on an older kernel: only Debian's ROCm build
-     * suits it for ROCm (the gfx1151 recipe wants 6.18.4). */
+    /* RX 7900 XTX (gfx1100) on an older kernel: the gfx1151 recipe's
+     * kernel floor is gfx1151's alone, so its ROCm 7 build suits and wins
+     * over Debian's ROCm 6.4 by priority. */
     const char *rx = "{\"kernel\":{\"release\":\"6.8.0-51-generic\"},"
                      "\"gpus\":[{\"vendor_id\":\"0x1002\",\"device_id\":\"0x744c\","
                      "\"driver\":\"amdgpu\"}],\"rocm\":{\"kfd\":{\"present\":true,"
                      "\"access\":true}}}";
     struct recipe_choice c;
-    CHECK_STR(pick(rx, "rocm", &c), "rocm-debian");
+    CHECK_STR(pick(rx, "rocm", &c), "rocm-gfx1151");
+    CHECK(reason_has(&c, "rocm-gfx1151: suits the amd GPU gfx1100"));
     CHECK(reason_has(&c, "rocm-debian: suits the amd GPU gfx1100"));
+    recipe_choice_release(&c);
+    /* an unknown kernel meets no floor, but a gfx1100 has none here */
+    const char *rx_no_kernel = "{\"gpus\":[{\"vendor_id\":\"0x1002\",\"device_id\":\"0x744c\","
+                               "\"driver\":\"amdgpu\"}],\"rocm\":{\"kfd\":{\"present\":true,"
+                               "\"access\":true}}}";
+    CHECK_STR(pick(rx_no_kernel, "rocm", &c), "rocm-gfx1151");
+    recipe_choice_release(&c);
+    /* while a gfx1151 with an unknown kernel does not meet its floor */
+    const char *strix_no_kernel = "{\"gpus\":[{\"vendor_id\":\"0x1002\",\"device_id\":"
+                                  "\"0x1586\",\"driver\":\"amdgpu\"}],\"rocm\":{\"kfd\":{"
+                                  "\"present\":true,\"access\":true}}}";
+    CHECK(pick(strix_no_kernel, "rocm", &c) == NULL);
+    CHECK(reason_has(&c, "needs kernel 6.18.4 or newer on gfx1151, this one is unknown"));
     recipe_choice_release(&c);
     CHECK_STR(pick(rx, NULL, &c), "vulkan-radv");
     recipe_choice_release(&c);
