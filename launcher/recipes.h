@@ -14,6 +14,9 @@
 
 struct cJSON;
 
+/* A recipe or a file it names is a few KiB; patches stay far below this. */
+#define RECIPE_FILE_MAX (4 * 1024 * 1024)
+
 #define RECIPE_SCHEMA "halobox.recipe/1"
 /* Images are tagged IMAGE_REPO/NAME:ENGINE_VERSION. */
 #define RECIPE_IMAGE_REPO "localhost/halobox"
