@@ -90,20 +90,78 @@ static int sock_recv(void *ctx, void *buf, size_t n, bool *closed, struct hb_err
     return 0;
 }
 
-/* A non-blocking connect to the first address that answers, within the
- * deadline. Host names resolve through getaddrinfo, which has no timeout
- * of its own: numeric addresses (what the tests and most clusters use)
- * never wait on it. */
-static int sock_connect(struct sock *s, const struct rpc_endpoint *ep, struct hb_error *err)
+/* The addresses of ep within the deadline. getaddrinfo itself has no
+ * timeout (a silent DNS server holds it for resolv.conf's timeout times
+ * its attempts), so a name is resolved asynchronously and given up on at
+ * the deadline. A numeric address resolves at once, without a thread. */
+static int resolve(struct sock *s, const struct rpc_endpoint *ep, struct addrinfo **res,
+                   struct hb_error *err)
 {
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
-    struct addrinfo *res = NULL;
     char port[8];
     snprintf(port, sizeof(port), "%u", ep->port);
-    int g = getaddrinfo(ep->host, port, &hints, &res);
+    struct addrinfo numeric = {.ai_family = AF_UNSPEC,
+                               .ai_socktype = SOCK_STREAM,
+                               .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV};
+    if (getaddrinfo(ep->host, port, &numeric, res) == 0)
+        return 0;
+    /* Heap-allocated: a lookup that cannot be cancelled still writes to
+     * its request when it ends, so that request is then left to it. */
+    struct addrinfo *hints = xcalloc(1, sizeof(*hints));
+    hints->ai_family = AF_UNSPEC;
+    hints->ai_socktype = SOCK_STREAM;
+    struct gaicb *req = xcalloc(1, sizeof(*req));
+    req->ar_name = xstrdup(ep->host);
+    req->ar_service = xstrdup(port);
+    req->ar_request = hints;
+    struct gaicb *list[1] = {req};
+    int g = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL);
+    while (g == 0) {
+        g = gai_error(req);
+        if (g != EAI_INPROGRESS)
+            break;
+        long long left = s->deadline - now_ms();
+        if (left <= 0)
+            break;
+        struct timespec ts = {.tv_sec = left / 1000, .tv_nsec = (left % 1000) * 1000000};
+        /* Its answer is not trusted: glibc 2.36 says EAI_SYSTEM when the
+         * time is up (measured), where the manual says EAI_AGAIN. The
+         * request's own state decides; a wait that ends early for another
+         * reason pauses briefly rather than spin. */
+        if (gai_suspend((const struct gaicb *const *)list, 1, &ts) != 0 &&
+            gai_error(req) == EAI_INPROGRESS && s->deadline - now_ms() > 10)
+            nanosleep(&(struct timespec){.tv_nsec = 10 * 1000000}, NULL);
+    }
+    if (g == EAI_INPROGRESS) {
+        int c = gai_cancel(req);
+        if (c == EAI_ALLDONE) /* it ended just now */
+            g = gai_error(req);
+        else if (c == EAI_CANCELED)
+            g = EAI_CANCELED;
+        else /* EAI_NOTCANCELED: still running, and it keeps req */
+            return hb_error_set(err, EXIT_RUNTIME, "cannot resolve '%s': no answer within %d ms",
+                                ep->host, s->timeout_ms);
+    }
+    *res = req->ar_result;
+    free((char *)req->ar_name);
+    free((char *)req->ar_service);
+    free(hints);
+    free(req);
+    if (g == EAI_CANCELED)
+        return hb_error_set(err, EXIT_RUNTIME, "cannot resolve '%s': no answer within %d ms",
+                            ep->host, s->timeout_ms);
     if (g != 0)
         return hb_error_set(err, EXIT_RUNTIME, "cannot resolve '%s': %s", ep->host,
                             gai_strerror(g));
+    return 0;
+}
+
+/* A non-blocking connect to the first address that answers, within the
+ * deadline. */
+static int sock_connect(struct sock *s, const struct rpc_endpoint *ep, struct hb_error *err)
+{
+    struct addrinfo *res = NULL;
+    if (resolve(s, ep, &res, err) < 0)
+        return -1;
     int last = 0;
     for (struct addrinfo *a = res; a; a = a->ai_next) {
         int fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);

@@ -152,6 +152,45 @@ else
 fi
 t_end
 
+t_begin "a worker name whose DNS server never answers: an error within the timeout, not a hang"
+# A private mount and network namespace whose resolv.conf names a DNS
+# server on its own loopback that reads queries and never replies (the
+# resolver would wait 30 s for it); the name is in no hosts file.
+if [ "$(id -u)" != 0 ] || ! command -v unshare >/dev/null || ! command -v python3 >/dev/null; then
+    t_notrun "needs root, unshare (util-linux) and python3 for a private resolv.conf"
+else
+    printf 'nameserver 127.0.0.1\noptions timeout:30 attempts:1\n' >"$TMP/resolv.conf"
+    cat >"$TMP/silent-dns.py" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 53))
+sys.stdout.write("ready\n"); sys.stdout.flush()
+s.settimeout(20)
+try:
+    while True:
+        s.recvfrom(512)  # swallowed, never answered
+except socket.timeout:
+    pass
+PY
+    start=$(date +%s)
+    run unshare --mount --net sh -c '
+        ip link set lo up && mount --bind "$1" /etc/resolv.conf || exit 99
+        python3 "$2" >"$3" & dns=$!
+        for i in 1 2 3 4 5 6 7 8 9 10; do grep -q ready "$3" 2>/dev/null && break; sleep 0.2; done
+        "$4" cluster status --rpc worker.halobox-test.invalid:50052 --timeout 2 --recipe cpu
+        rc=$?; kill $dns 2>/dev/null; exit $rc' sh \
+        "$TMP/resolv.conf" "$TMP/silent-dns.py" "$TMP/dns.ready" "$HALOBOX"
+    took=$(($(date +%s) - start))
+    if [ "$rc" = 99 ]; then
+        t_notrun "cannot set up the private namespace here: $(printf '%s' "$err" | head -n 1)"
+    else
+        assert_rc 1
+        assert_contains "$out" "cannot resolve 'worker.halobox-test.invalid': no answer within 2000 ms"
+        [ "$took" -le 6 ] || t_fail "took $took s"
+    fi
+fi
+t_end
+
 t_begin "serve --rpc: a worker that is down stops it before anything starts (exit 4)"
 p=$(free_port)
 run "$HALOBOX" serve "$M" --rpc "127.0.0.1:$p" --recipe cpu --port auto --name "$TAG-down"
