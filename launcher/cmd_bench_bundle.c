@@ -40,7 +40,7 @@ const char cmd_bench_import_usage[] =
     "usage: halobox bench import FILE.tar.gz\n"
     "\n"
     "Take in the runs of a bundle made by 'halobox bench export'. Everything is\n"
-    "checked before anything is written: a gzip-compressed tar, its manifest first,\n"
+    "checked before anything is written: a gzip-compressed tar with a manifest,\n"
     "every member listed there with its size and sha256, regular files at the\n"
     "bundle's own paths only (no '..', absolute paths or links), within the size\n"
     "caps, every run file readable. A run whose id is already in the store is\n"

@@ -9,10 +9,11 @@
  *   NAME/logs/ID.log        llama-bench's stderr of run ID, when kept
  *   NAME/runs/ID.jsonl      run ID's file from the results store, as is
  *
- * The manifest comes first so that a reader checks each member against it
- * as the member streams by. A reader accepts nothing else: no member outside
- * the manifest, no other path, no link or device, nothing larger than the
- * caps below. */
+ * The writer puts the manifest first; the reader takes members in any
+ * order (tar -czf of an unpacked bundle keeps directory order), holding
+ * those that come before the manifest until it arrives. A reader accepts
+ * nothing else: no member outside the manifest, no other path, no link or
+ * device, nothing larger than the caps below. */
 #ifndef HALOBOX_BENCH_BUNDLE_H
 #define HALOBOX_BENCH_BUNDLE_H
 
@@ -93,7 +94,7 @@ int bundle_manifest_parse(struct bundle *b, const char *text, size_t len, const 
 /* ---- the archive (bundle_archive.c) ------------------------------------------ */
 
 /* Reads a whole bundle from memory and verifies it: gzip-compressed tar,
- * the manifest first and valid, every member a regular file at a path of
+ * the manifest valid, every member a regular file at a path of
  * the layout below the manifest's NAME/ (directory entries for NAME, NAME/runs
  * and NAME/logs are allowed and ignored), listed in the manifest with its
  * size and sha256, none twice, none missing, within the caps. Fills b with

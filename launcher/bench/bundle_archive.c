@@ -1,7 +1,10 @@
 /* A bench bundle as a gzip-compressed tar, through libarchive (loaded on
  * first use, util/archive_dl.h). The reader treats the file as hostile: it
  * reads from memory, holds every member to the manifest and the caps, and
- * never touches the file system; the importer writes only what it returns. */
+ * never touches the file system; the importer writes only what it returns.
+ * halobox writes the manifest first, but a bundle unpacked and packed
+ * again with tar has its members in directory order: members that come
+ * before the manifest wait for it (within the same caps). */
 #include "util/common.h"
 
 #include <cjson/cJSON.h>
@@ -14,6 +17,13 @@
 /* The manifest is a few hundred bytes per member. */
 #define MANIFEST_MAX (BUNDLE_MEMBERS_MAX * 256u)
 
+/* A member read before the manifest. */
+struct early_member {
+    char *path;
+    size_t rel; /* where the part below the top directory starts in path */
+    struct strbuf data;
+};
+
 struct reader {
     const struct archive_api *la;
     struct archive *a;
@@ -24,6 +34,8 @@ struct reader {
     bool manifest;    /* read */
     uint64_t total;   /* bytes of members so far */
     size_t n_entries; /* so far */
+    struct early_member *early;
+    size_t n_early;
 };
 
 static int damaged(struct reader *r, const char *what)
@@ -171,9 +183,6 @@ static int take_entry(struct reader *r, struct archive_entry *e)
         return 0;
     }
     bool is_manifest = !strcmp(rel, BUNDLE_MANIFEST);
-    if (!r->manifest && !is_manifest)
-        return hb_error_set(r->err, EXIT_INPUT, "%s: the first member is '%s', not %s/%s",
-                            r->origin, path, r->top, BUNDLE_MANIFEST);
     if (r->manifest && is_manifest)
         return hb_error_set(r->err, EXIT_INPUT, "%s: member '%s' is there twice", r->origin, path);
     int64_t size = la->entry_size_is_set(e) ? la->entry_size(e) : -1;
@@ -191,10 +200,33 @@ static int take_entry(struct reader *r, struct archive_entry *e)
     r->total += (uint64_t)size;
     struct strbuf data = STRBUF_INIT;
     int ret = read_data(r, path, (uint64_t)size, &data);
+    if (ret == 0 && !is_manifest && !r->manifest) {
+        r->early = xrealloc(r->early, (r->n_early + 1) * sizeof(*r->early));
+        struct early_member *m = &r->early[r->n_early++];
+        m->path = xstrdup(path);
+        m->rel = (size_t)(rel - path);
+        m->data = data;
+        return 0;
+    }
     if (ret == 0)
         ret = is_manifest ? take_manifest(r, &data) : take_member(r, path, rel, &data);
+    /* the members that were waiting for the manifest, in their order */
+    for (size_t i = 0; ret == 0 && is_manifest && i < r->n_early; i++)
+        ret =
+            take_member(r, r->early[i].path, r->early[i].path + r->early[i].rel, &r->early[i].data);
     strbuf_release(&data);
     return ret;
+}
+
+static void early_release(struct reader *r)
+{
+    for (size_t i = 0; i < r->n_early; i++) {
+        free(r->early[i].path);
+        strbuf_release(&r->early[i].data);
+    }
+    free(r->early);
+    r->early = NULL;
+    r->n_early = 0;
 }
 
 int bundle_read(struct bundle *b, const void *data, size_t len, const char *origin,
@@ -245,6 +277,7 @@ int bundle_read(struct bundle *b, const void *data, size_t len, const char *orig
             ret = hb_error_set(err, EXIT_INPUT, "%s: member '%s/%s' of the manifest is missing",
                                origin, b->name, b->members[i].path);
     la->read_free(r.a);
+    early_release(&r);
     free(r.top);
     if (ret < 0)
         bundle_release(b);

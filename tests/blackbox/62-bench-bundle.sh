@@ -111,6 +111,28 @@ python3 "$TAMPER" "$TMP/report-1.tar.gz" "$TMP/rehashed.tar.gz" edit-rehashed ||
 HALOBOX_BENCH_DIR="$TMP/control2" run "$HALOBOX" bench import "$TMP/rehashed.tar.gz"
 assert_rc 0
 assert_eq "$(HALOBOX_BENCH_DIR="$TMP/control2" "$HALOBOX" bench ls --json | jq -r '.[0].status')" failed
+# The manifest last: the members before it wait for it and are checked.
+python3 "$TAMPER" "$TMP/report-1.tar.gz" "$TMP/mlast.tar.gz" manifest-last || t_fail "tamper manifest-last"
+HALOBOX_BENCH_DIR="$TMP/control4" run "$HALOBOX" bench import "$TMP/mlast.tar.gz"
+assert_rc 0
+assert_eq "$(HALOBOX_BENCH_DIR="$TMP/control4" "$HALOBOX" bench show "$lavapipe")" "$before_show" "bench show"
+# Unpacked and packed again with GNU tar: directory order, directory
+# entries, another owner and time. Taken as it is.
+mkdir -p "$TMP/retar"
+tar -xzf "$TMP/report-1.tar.gz" -C "$TMP/retar"
+(cd "$TMP/retar" && tar --owner=1234 --group=1234 -czf "$TMP/retar.tar.gz" report-1) || t_fail "tar -czf"
+HALOBOX_BENCH_DIR="$TMP/control5" run "$HALOBOX" bench import "$TMP/retar.tar.gz"
+assert_rc 0
+assert_clean_stderr
+assert_eq "$(HALOBOX_BENCH_DIR="$TMP/control5" "$HALOBOX" bench compare "$radv" "$lavapipe")" "$before_cmp" "bench compare"
+# A member changed after the manifest, the manifest last: still refused.
+python3 "$TAMPER" "$TMP/report-1.tar.gz" "$TMP/edit-first.tar.gz" edit &&
+    python3 "$TAMPER" "$TMP/edit-first.tar.gz" "$TMP/mlast-edit.tar.gz" manifest-last || t_fail "tamper edit"
+assert_eq "$(tar -tzf "$TMP/mlast-edit.tar.gz" | tail -n 1)" report-1/manifest.json "last member"
+HALOBOX_BENCH_DIR="$TMP/control6" run "$HALOBOX" bench import "$TMP/mlast-edit.tar.gz"
+assert_rc 3
+assert_contains "$err" "does not match its sha256 in the manifest"
+[ ! -e "$TMP/control6" ] || t_fail "the store was made"
 # Directory entries for the bundle's own directories, as tar -c adds them.
 python3 "$TAMPER" "$TMP/report-1.tar.gz" "$TMP/dirs.tar.gz" dirs || t_fail "tamper dirs"
 HALOBOX_BENCH_DIR="$TMP/control3" run "$HALOBOX" bench import "$TMP/dirs.tar.gz"
@@ -143,8 +165,7 @@ absolute|member '/tmp/halobox-evil.jsonl' has an absolute path
 symlink|member '$first' is a symbolic link
 hardlink|member '$first' is a hard link
 device|member '$first' is a device
-no-manifest|the first member is 'report-1/facts.json', not report-1/manifest.json
-manifest-last|the first member is 'report-1/facts.json', not report-1/manifest.json
+no-manifest|not a halobox bundle: no manifest.json
 bad-schema|manifest.json is not of schema halobox.bundle/1
 bad-dir|directory 'report-1/other/' is not in the layout
 oversized|manifest member 'logs/$radv.log': size must be a whole number of bytes up to 16777216
