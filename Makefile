@@ -13,6 +13,7 @@ FUZZ_SECONDS ?= 30
 # Where `make install` puts recipes/, containers/, engine/ and patches/: what
 # `halobox build` reads when it is not run from a checkout.
 DATADIR    ?= $(PREFIX)/share/halobox
+REGISTRY   ?=
 
 # cJSON for all JSON. libcrypto (sha256), libcurl (downloads) and
 # libarchive (bench export/import) are loaded at run time by the commands
@@ -52,6 +53,10 @@ $(BUILD)/halobox: $(CMD_OBJ) $(LIB_OBJ)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/launcher/recipes.o: CPPFLAGS += -DHALOBOX_DATADIR='"$(DATADIR)"'
+# Where 'halobox images pull' looks when neither --from nor HALOBOX_REGISTRY
+# says: a packager sets REGISTRY=ghcr.io/OWNER/halobox (the images
+# workflow's repository); empty, pull asks for one.
+$(BUILD)/launcher/cmd_images_pull.o: CPPFLAGS += -DHALOBOX_REGISTRY_DEFAULT='"$(REGISTRY)"'
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

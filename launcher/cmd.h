@@ -25,6 +25,8 @@ int cmd_doctor(int argc, char **argv);
 int cmd_models(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_images(int argc, char **argv);
+int cmd_images_pull(int argc, char **argv);
+extern const char cmd_images_pull_usage[]; /* cmd_images_pull.c */
 int cmd_run(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_ps(int argc, char **argv);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "cmd_images_common.h"
 #include "podman.h"
 #include "util/shell_quote.h"
 #include "recipes.h"
@@ -77,55 +78,6 @@ static void created_now(char *buf, size_t size)
     strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* Runs argv with its stdout sent to our stderr (the build log is progress,
- * not a result) and stdin from /dev/null; returns its exit status, or -1. */
-static int spawn_wait(char *const argv[], struct hb_error *err)
-{
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, STDERR_FILENO, STDOUT_FILENO);
-    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    pid_t pid;
-    int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0)
-        return hb_error_set(err, EXIT_RUNTIME, "cannot run '%s': %s", argv[0], strerror(rc));
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return hb_error_set(err, EXIT_RUNTIME, "waiting for '%s': %s", argv[0],
-                                strerror(errno));
-    if (WIFSIGNALED(status))
-        return hb_error_set(err, EXIT_RUNTIME, "'%s' killed by signal %d", argv[0],
-                            WTERMSIG(status));
-    return WEXITSTATUS(status);
-}
-
-static void human_size(struct strbuf *sb, const char *bytes)
-{
-    char *end;
-    unsigned long long b = strtoull(bytes, &end, 10);
-    if (*end || !*bytes) {
-        strbuf_addf(sb, "size unknown");
-        return;
-    }
-    strbuf_addf(sb, "%.1f MB (%llu bytes)", (double)b / 1e6, b);
-}
-
-/* Prints "TAG SIZE" on stdout: the line a caller or a test reads. */
-static int print_result(const char *podman, const char *tag, const char *what, struct hb_error *err)
-{
-    char *size = podman_image_inspect(podman, tag, "{{.Size}}");
-    struct strbuf line = STRBUF_INIT;
-    strbuf_addf(&line, "%s %s ", what, tag);
-    human_size(&line, size ? size : "");
-    strbuf_addch(&line, '\n');
-    int ret = write_stdout(&line, err);
-    strbuf_release(&line);
-    free(size);
-    return ret;
-}
-
 static int build_one(const struct recipe *r, const struct build_opts *o, const char *podman,
                      struct hb_error *err)
 {
@@ -173,12 +125,12 @@ static int build_one(const struct recipe *r, const struct build_opts *o, const c
         if (current) {
             fprintf(stderr, "halobox: %s is up to date with recipe %s (--force builds it again)\n",
                     tag, r->name);
-            ret = print_result(podman, tag, "up-to-date", err);
+            ret = image_print_result(podman, tag, "up-to-date", err);
             goto out;
         }
     }
     fprintf(stderr, "halobox: building %s from recipe %s, base %s (%s)\n", tag, r->name, base, why);
-    int status = spawn_wait(argv.v, err);
+    int status = image_run_progress(argv.v, err);
     if (status < 0) {
         ret = -1;
         goto out;
@@ -188,7 +140,7 @@ static int build_one(const struct recipe *r, const struct build_opts *o, const c
                            r->name, status);
         goto out;
     }
-    ret = print_result(podman, tag, "built", err);
+    ret = image_print_result(podman, tag, "built", err);
 out:
     free(tag);
     str_list_release(&argv);
@@ -245,23 +197,10 @@ int cmd_build(int argc, char **argv)
     struct recipe_set set = {0};
     char *podman = NULL;
     int rc = EXIT_OK;
-    if (recipes_dir_find(&dir, &err) < 0 || recipes_load_dir(&set, dir.buf, &err) < 0 ||
-        recipes_digest_all(&set, &err) < 0) {
+    if (images_load_recipes(argv + optind, argc - optind, &set, &dir, &err) < 0) {
         rc = report_error(&err);
         goto out;
     }
-    /* Every name is checked before anything is built. */
-    for (int i = optind; i < argc; i++)
-        if (!recipes_find(&set, argv[i])) {
-            struct strbuf names = STRBUF_INIT;
-            for (size_t j = 0; j < set.n; j++)
-                strbuf_addf(&names, "%s%s", j ? ", " : "", set.v[j].name);
-            hb_error_set(&err, EXIT_INPUT, "no recipe '%s' in %s (there are: %s)", argv[i], dir.buf,
-                         names.buf);
-            strbuf_release(&names);
-            rc = report_error(&err);
-            goto out;
-        }
     podman = podman_path();
     if (!podman && !o.dry_run) {
         hb_error_set(&err, EXIT_RUNTIME,

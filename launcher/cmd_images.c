@@ -192,6 +192,8 @@ int cmd_images(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {0},
     };
+    if (argc > 1 && !strcmp(argv[1], "pull"))
+        return cmd_images_pull(argc - 1, argv + 1);
     bool json = false;
     int c;
     optind = 1;

@@ -495,8 +495,9 @@ int launch_image_missing(const struct launch_options *o, const struct launch *l,
 {
     if (!o->build)
         return hb_error_set(err, EXIT_RUNTIME,
-                            "the image %s is not built: run 'halobox build %s' (or add --build)",
-                            l->plan.image, l->plan.recipe);
+                            "the image %s is not built: run 'halobox build %s' (or add "
+                            "--build), or take it prebuilt with 'halobox images pull %s'",
+                            l->plan.image, l->plan.recipe, l->plan.recipe);
     if (!o->quiet)
         fprintf(stderr, "halobox: building %s (--build)\n", l->plan.image);
     return build_image(l->plan.recipe, err) < 0 ? -1 : 1;

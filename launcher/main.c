@@ -80,10 +80,13 @@ static const char usage_build[] =
 
 static const char usage_images[] =
     "usage: halobox images [--json]\n"
+    "       halobox images pull RECIPE...|--all [--from REPO] [--force] [--dry-run]\n"
     "\n"
     "List the engine images podman holds: recipe, backend, engine version, size,\n"
     "when built, and 'stale' when the recipe (or a file it builds from) changed\n"
     "since the image was built: rebuild it with 'halobox build RECIPE'.\n"
+    "'images pull' takes a recipe's prebuilt image from a registry instead\n"
+    "(see 'halobox images pull --help').\n"
     "\n"
     "  --json          print a JSON array (stale is null when the recipe is unknown)\n";
 

@@ -150,8 +150,7 @@ int choose_recipe(const struct plan_request *req, struct plan *p, const struct r
         r = recipes_find(set, req->recipe);
         if (!r) {
             struct strbuf names = STRBUF_INIT;
-            for (size_t i = 0; i < set->n; i++)
-                strbuf_addf(&names, "%s%s", i ? ", " : "", set->v[i].name);
+            recipes_names(set, &names);
             hb_error_set(err, EXIT_USAGE, "no recipe '%s' (there are: %s)", req->recipe, names.buf);
             strbuf_release(&names);
             return -1;

@@ -460,6 +460,12 @@ const struct recipe *recipes_find(const struct recipe_set *set, const char *name
     return NULL;
 }
 
+void recipes_names(const struct recipe_set *set, struct strbuf *out)
+{
+    for (size_t i = 0; i < set->n; i++)
+        strbuf_addf(out, "%s%s", i ? ", " : "", set->v[i].name);
+}
+
 char *recipe_image_tag(const struct recipe *r)
 {
     struct strbuf sb = STRBUF_INIT;

@@ -133,6 +133,8 @@ const struct recipe *recipes_find(const struct recipe_set *set, const char *name
 
 /* localhost/halobox/NAME:ENGINE_VERSION (caller frees). */
 char *recipe_image_tag(const struct recipe *r);
+/* "cpu, rocm-debian, ...": the names, for an error that lists them. */
+void recipes_names(const struct recipe_set *set, struct strbuf *out);
 
 /* Whether the host the facts describe meets the recipe's needs. Appends one
  * line to why (no trailing newline) saying why, or why not. */
