@@ -146,6 +146,13 @@ static void add_containers(cJSON *root, const struct facts_containers *c)
     json_add_tri(o, "inside_container", c->inside_container);
     json_add_str(o, "container_kind", c->container_kind);
     json_add_tri(o, "rootless", c->rootless);
+    if (c->cdi_devices_known) {
+        cJSON *arr = cJSON_AddArrayToObject(o, "cdi_devices");
+        for (size_t i = 0; i < c->n_cdi_devices; i++)
+            cJSON_AddItemToArray(arr, cJSON_CreateString(c->cdi_devices[i]));
+    } else {
+        cJSON_AddNullToObject(o, "cdi_devices");
+    }
 }
 
 cJSON *facts_to_json(const struct facts *f)
@@ -452,6 +459,25 @@ static int read_containers(const struct json_reader *top, const cJSON *root,
         /* Older reports have no "found": a path means podman was there. */
         if (c->podman_found == TRI_UNKNOWN && c->podman_path)
             c->podman_found = TRI_YES;
+    }
+    /* Reports from before the CDI probe have no cdi_devices: unknown. */
+    const cJSON *cdi = json_get_array(&r, o, "cdi_devices", &bad);
+    if (bad)
+        return -1;
+    if (cdi) {
+        c->cdi_devices_known = true;
+        int i = 0;
+        const cJSON *d;
+        cJSON_ArrayForEach(d, cdi)
+        {
+            if (!cJSON_IsString(d) || !d->valuestring ||
+                !utf8_valid(d->valuestring, strlen(d->valuestring)))
+                return hb_error_set(top->err, EXIT_INPUT,
+                                    "%s: containers.cdi_devices[%d]: expected a string",
+                                    top->origin, i);
+            facts_add_cdi_device(c, d->valuestring);
+            i++;
+        }
     }
     return 0;
 }

@@ -146,6 +146,13 @@ void render_facts_table(struct strbuf *out, const struct facts *f, const struct 
     if (c->inside_container == TRI_YES)
         strbuf_addf(out, ", inside a %s container", or_unknown(c->container_kind));
     strbuf_addch(out, '\n');
+    /* Only when there is one: most hosts have no CDI spec at all. */
+    if (c->n_cdi_devices) {
+        row(out, "CDI");
+        for (size_t i = 0; i < c->n_cdi_devices; i++)
+            strbuf_addf(out, "%s%s", i ? ", " : "", c->cdi_devices[i]);
+        strbuf_addch(out, '\n');
+    }
     if (f->firmware.linux_firmware) {
         row(out, "Firmware");
         strbuf_addf(out, "linux-firmware %s (%s)\n", f->firmware.linux_firmware,

@@ -19,6 +19,9 @@ void probe_kfd(struct facts *f);
 void probe_user(struct facts *f);
 void probe_env(struct facts *f);
 void probe_containers(struct facts *f);
+/* The CDI devices of /etc/cdi and /var/run/cdi (probe_cdi.c), part of
+ * probe_containers. */
+void probe_cdi(struct facts_containers *c);
 void probe_firmware(struct facts *f);
 
 /* Parsers behind the probes, exposed for unit tests and fuzzing. */
@@ -30,6 +33,9 @@ bool kfd_properties_get(const char *text, size_t len, const char *key, uint64_t 
 bool meminfo_get(const char *text, const char *key, uint64_t *out_bytes);
 /* Splits one os-release line value, removing quotes and escapes. */
 char *os_release_get(const char *text, const char *key);
+/* One CDI spec file (YAML or JSON): its devices, "KIND=NAME", appended to
+ * c's list (duplicates skipped). Malformed text adds nothing. */
+void cdi_spec_devices(const char *text, size_t len, struct facts_containers *c);
 
 /* Probes that load foreign libraries run in a child process, so that an ICD
  * or runtime that hangs or crashes cannot take the launcher down; they start

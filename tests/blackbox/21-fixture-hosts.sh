@@ -152,7 +152,7 @@ fi
 t_begin "strix-halo-tuned: a tuned host has none of the tuning findings"
 lacks iommu-on gtt-default kernel-old ttm-mismatch carveout-large gtt-no-headroom \
     param-unknown gttsize-deprecated nomodeset no-gpu kfd-missing kfd-no-access \
-    render-no-access firmware-bad hsa-override-set
+    render-no-access firmware-bad hsa-override-set nvidia-no-cdi
 has selinux-enforcing
 doctor_agrees "$T"
 t_end
@@ -460,6 +460,68 @@ expect .gpu_memory.limited_by null
 lacks no-gpu iommu-on kernel-old gtt-default carveout-large ttm-mismatch kfd-missing \
     kfd-no-access param-unknown nomodeset gttsize-deprecated
 doctor_agrees "$T"
+t_end
+
+# CDI: the capture did not record /etc/cdi; the tree has none, then gets the
+# spec nvidia-ctk would write (tests/fixtures/cdi/README.md).
+export HALOBOX_STORE="$TMP/store"
+CDI_M="tinycdi-$$"
+"$HALOBOX" models synth --preset tiny --name "$CDI_M" -q >/dev/null 2>&1
+
+t_begin "nvidia-only without a CDI spec: nvidia-no-cdi, and the plan says the GPU stays outside"
+expect '.containers.cdi_devices' "[]"
+has nvidia-no-cdi
+expect '[.findings[] | select(.id == "nvidia-no-cdi") | .severity] | join(" ")' warn
+assert_eq "$(fix_of nvidia-no-cdi)" "install nvidia-container-toolkit (your distribution's package, or NVIDIA's repository), then sudo nvidia-ctk cdi generate --output=/etc/cdi/nvidia.yaml" "nvidia-no-cdi fix (EndeavourOS: no distro family)"
+host_run "$T" serve "$CDI_M" --recipe vulkan-radv --dry-run
+assert_rc 0
+assert_contains " $out " " --device=/dev/dri "
+assert_not_contains "$out" "nvidia.com/gpu"
+assert_contains "$err" "the GPU will not be visible in the container"
+assert_contains "$err" "sudo nvidia-ctk cdi generate --output=/etc/cdi/nvidia.yaml"
+t_end
+
+t_begin "nvidia-only with nvidia-ctk's spec in /etc/cdi: the devices, no finding, --device=nvidia.com/gpu=all"
+V=$(tree nvidia-only)
+mkdir -p "$V/etc/cdi"
+cp "$TOP/tests/fixtures/cdi/nvidia.yaml" "$V/etc/cdi/nvidia.yaml"
+# Not a spec, and a broken one: skipped, never fatal.
+printf 'kind: x.y/z\ndevices:\n- name: a\n' >"$V/etc/cdi/README.txt"
+printf '\001\377{{{ devices: [' >"$V/etc/cdi/broken.json"
+inspect "$V"
+expect '.containers.cdi_devices | join(" ")' \
+    "nvidia.com/gpu=0 nvidia.com/gpu=GPU-00000000-1111-2222-3333-444444444444 nvidia.com/gpu=all"
+lacks nvidia-no-cdi
+doctor_agrees "$V"
+host_run "$V" inspect
+assert_contains "$out" "nvidia.com/gpu=0, nvidia.com/gpu=GPU-00000000-1111-2222-3333-444444444444, nvidia.com/gpu=all"
+host_run "$V" serve "$CDI_M" --recipe vulkan-radv --dry-run -q
+assert_rc 0
+assert_contains " $out " " --device=/dev/dri --device=nvidia.com/gpu=all "
+host_run "$V" serve "$CDI_M" --recipe vulkan-radv --generate quadlet
+assert_contains "$out" "AddDevice=nvidia.com/gpu=all"
+host_run "$V" serve "$CDI_M" --recipe vulkan-radv --generate kube
+assert_contains "$out" '"nvidia.com/gpu=all": 1'
+# In /var/run/cdi (where nvidia-cdi-refresh writes it) the same.
+V2=$(tree nvidia-only)
+mkdir -p "$V2/var/run/cdi"
+cp "$TOP/tests/fixtures/cdi/nvidia.yaml" "$V2/var/run/cdi/nvidia.yaml"
+inspect "$V2"
+expect '.containers.cdi_devices | length' 3
+lacks nvidia-no-cdi
+t_end
+
+t_begin "a saved report without cdi_devices: unknown, no nvidia-no-cdi"
+run "$HALOBOX" doctor --json --facts "$TOP/tests/fixtures/facts/endeavouros-rtx5060ti-nvidia.facts.json"
+assert_rc 0
+assert_eq "$(jqv "$out" '.containers.cdi_devices')" null "cdi_devices"
+assert_eq "$(jqv "$out" '[.findings[] | select(.id == "nvidia-no-cdi")] | length')" 0 "nvidia-no-cdi"
+t_end
+
+t_begin "strix-halo-tuned: an AMD host without CDI has no nvidia-no-cdi"
+inspect "$(tree strix-halo-tuned)"
+expect '.containers.cdi_devices' "[]"
+lacks nvidia-no-cdi
 t_end
 
 # ---------------------------------------------------------------------------

@@ -274,6 +274,187 @@ static void test_os_image_based(void)
     strbuf_release(&marker);
 }
 
+/* The CDI devices of one spec text, joined by spaces. */
+static void cdi_of(const char *text, size_t len, struct strbuf *out)
+{
+    struct facts_containers c = {0};
+    cdi_spec_devices(text, len, &c);
+    strbuf_reset(out);
+    for (size_t i = 0; i < c.n_cdi_devices; i++)
+        strbuf_addf(out, "%s%s", i ? " " : "", c.cdi_devices[i]);
+    for (size_t i = 0; i < c.n_cdi_devices; i++)
+        free(c.cdi_devices[i]);
+    free(c.cdi_devices);
+}
+
+static void cdi_str(const char *text, struct strbuf *out)
+{
+    cdi_of(text, strlen(text), out);
+}
+
+static void test_cdi_spec_files(void)
+{
+    struct strbuf text = STRBUF_INIT, got = STRBUF_INIT;
+    /* nvidia-ctk's layout: each name after its edits, kind last. */
+    CHECK(read_small_file("tests/fixtures/cdi/nvidia.yaml", 1 << 20, &text) == 0);
+    cdi_of(text.buf, text.len, &got);
+    CHECK_STR(got.buf, "nvidia.com/gpu=0 nvidia.com/gpu=GPU-00000000-1111-2222-3333-444444444444 "
+                       "nvidia.com/gpu=all");
+    /* Cut anywhere before `kind`, the file declares nothing. */
+    cdi_of(text.buf, text.len - strlen("kind: nvidia.com/gpu\n"), &got);
+    CHECK_STR(got.buf, "");
+    /* CRLF line ends read the same. */
+    struct strbuf crlf = STRBUF_INIT;
+    for (size_t i = 0; i < text.len; i++) {
+        if (text.buf[i] == '\n')
+            strbuf_addch(&crlf, '\r');
+        strbuf_addch(&crlf, text.buf[i]);
+    }
+    cdi_of(crlf.buf, crlf.len, &got);
+    CHECK_STR(got.buf, "nvidia.com/gpu=0 nvidia.com/gpu=GPU-00000000-1111-2222-3333-444444444444 "
+                       "nvidia.com/gpu=all");
+    strbuf_release(&crlf);
+    CHECK(read_small_file("tests/fixtures/cdi/halobox-test.json", 1 << 20, &text) == 0);
+    cdi_of(text.buf, text.len, &got);
+    CHECK_STR(got.buf, "halobox.test/dev=all halobox.test/dev=null0");
+    cdi_of(text.buf, text.len / 2, &got); /* truncated JSON */
+    CHECK_STR(got.buf, "");
+    strbuf_release(&text);
+    strbuf_release(&got);
+}
+
+static void test_cdi_yaml_shapes(void)
+{
+    struct strbuf got = STRBUF_INIT;
+    /* Items indented under devices, quotes, comments, a `name` deeper in
+     * the edits (an annotation) that is not a device's. */
+    cdi_str("cdiVersion: \"0.6.0\"   # comment\n"
+            "kind: 'vendor.example/fpga'\n"
+            "devices:\n"
+            "  # the first card\n"
+            "  - name: card-0   # trailing comment\n"
+            "    annotations:\n"
+            "      name: not-a-device\n"
+            "    containerEdits:\n"
+            "      deviceNodes:\n"
+            "        - path: /dev/fpga0\n"
+            "  -   name: \"card_1\"\n"
+            "  - name: mig:0.1\n"
+            "containerEdits:\n"
+            "  env:\n"
+            "  - name: nope\n",
+            &got);
+    CHECK_STR(got.buf, "vendor.example/fpga=card-0 vendor.example/fpga=card_1 "
+                       "vendor.example/fpga=mig:0.1");
+    /* The same name twice is one device. */
+    cdi_str("kind: a.b/c\ndevices:\n- name: x\n- name: x\n", &got);
+    CHECK_STR(got.buf, "a.b/c=x");
+    /* Not a valid kind or name: nothing, or that device skipped. */
+    cdi_str("kind: nvidia\ndevices:\n- name: all\n", &got);
+    CHECK_STR(got.buf, "");
+    cdi_str("kind: vendor.com/foo/bar\ndevices:\n- name: all\n", &got);
+    CHECK_STR(got.buf, "");
+    cdi_str("kind: a.b/c\ndevices:\n- name: -bad\n- name: 'sp ace'\n- name:\n- name: ok\n", &got);
+    CHECK_STR(got.buf, "a.b/c=ok");
+    /* Flow style is not read (nvidia-ctk does not write it): nothing, no
+     * crash. */
+    cdi_str("kind: a.b/c\ndevices: [{name: all}]\n", &got);
+    CHECK_STR(got.buf, "");
+    /* Junk, binary, empty. */
+    cdi_str("", &got);
+    CHECK_STR(got.buf, "");
+    cdi_str("\x01\x02\xff: :\n- - -\n:\n-\nkind:\ndevices:\n-", &got);
+    CHECK_STR(got.buf, "");
+    cdi_of("kind: a.b/c\ndevices:\n- name: all\0junk", 32, &got);
+    CHECK_STR(got.buf, "a.b/c=all");
+    cdi_of("kind: a.b/c\ndevices:\n- name: all\0junk", 37, &got); /* a NUL in the name */
+    CHECK_STR(got.buf, "");
+    cdi_str("{\"kind\":\"a.b/c\",\"devices\":[{\"name\":1},{\"name\":\"ok\"},\"x\"]}", &got);
+    CHECK_STR(got.buf, "a.b/c=ok");
+    cdi_str("{\"kind\":5,\"devices\":[{\"name\":\"ok\"}]}", &got);
+    CHECK_STR(got.buf, "");
+    /* Many devices: a bounded list. */
+    struct strbuf many = STRBUF_INIT;
+    strbuf_addstr(&many, "kind: a.b/c\ndevices:\n");
+    for (int i = 0; i < 1000; i++)
+        strbuf_addf(&many, "- name: d%d\n", i);
+    struct facts_containers c = {0};
+    cdi_spec_devices(many.buf, many.len, &c);
+    CHECK(c.n_cdi_devices == 256);
+    CHECK_STR(c.cdi_devices[255], "a.b/c=d255");
+    for (size_t i = 0; i < c.n_cdi_devices; i++)
+        free(c.cdi_devices[i]);
+    free(c.cdi_devices);
+    strbuf_release(&many);
+    strbuf_release(&got);
+}
+
+/* The probe through a sysroot: both directories, the three extensions,
+ * other files and a file too large to be a spec skipped. */
+static void test_cdi_probe(void)
+{
+    char root[] = "/tmp/halobox-cdi-XXXXXX";
+    CHECK(mkdtemp(root) != NULL);
+    char *old_root = getenv("HALOBOX_SYSROOT") ? xstrdup(getenv("HALOBOX_SYSROOT")) : NULL;
+    setenv("HALOBOX_SYSROOT", root, 1);
+    struct facts_containers c = {0};
+    probe_cdi(&c);
+    CHECK(c.cdi_devices_known && c.n_cdi_devices == 0); /* looked: none */
+
+    struct strbuf p = STRBUF_INIT, text = STRBUF_INIT, big = STRBUF_INIT;
+    strbuf_addf(&p, "%s/etc/cdi", root);
+    CHECK(mkdir_p(p.buf, 0755) == 0);
+    strbuf_addf(&p, "/%s", "nvidia.yaml");
+    CHECK(read_small_file("tests/fixtures/cdi/nvidia.yaml", 1 << 20, &text) == 0);
+    CHECK(write_file_atomic(p.buf, text.buf, text.len, 0644) == 0);
+    strbuf_reset(&p);
+    strbuf_addf(&p, "%s/etc/cdi/notes.txt", root);
+    CHECK(write_file_atomic(p.buf, "kind: x.y/z\ndevices:\n- name: a\n", 31, 0644) == 0);
+    strbuf_reset(&p);
+    strbuf_addf(&p, "%s/etc/cdi/dir.json", root); /* a folder, not a file */
+    CHECK(mkdir_p(p.buf, 0755) == 0);
+    strbuf_reset(&p);
+    strbuf_addf(&p, "%s/etc/cdi/huge.yml", root);
+    strbuf_addstr(&big, "kind: huge.example/dev\ndevices:\n- name: all\n");
+    while (big.len <= 1024 * 1024)
+        strbuf_addstr(&big, "# padding padding padding padding padding padding padding\n");
+    CHECK(write_file_atomic(p.buf, big.buf, big.len, 0644) == 0);
+    strbuf_reset(&p);
+    strbuf_addf(&p, "%s/var/run/cdi", root);
+    CHECK(mkdir_p(p.buf, 0755) == 0);
+    strbuf_addstr(&p, "/halobox-test.json");
+    CHECK(read_small_file("tests/fixtures/cdi/halobox-test.json", 1 << 20, &text) == 0);
+    CHECK(write_file_atomic(p.buf, text.buf, text.len, 0644) == 0);
+
+    probe_cdi(&c);
+    CHECK(c.cdi_devices_known);
+    CHECK_U64(c.n_cdi_devices, 5);
+    if (c.n_cdi_devices == 5) {
+        CHECK_STR(c.cdi_devices[0], "nvidia.com/gpu=0");
+        CHECK_STR(c.cdi_devices[2], "nvidia.com/gpu=all");
+        CHECK_STR(c.cdi_devices[3], "halobox.test/dev=all");
+        CHECK_STR(c.cdi_devices[4], "halobox.test/dev=null0");
+    }
+    CHECK(facts_has_cdi_kind(&c, "nvidia.com/gpu"));
+    CHECK(!facts_has_cdi_kind(&c, "nvidia.com/gp"));
+    CHECK(!facts_has_cdi_kind(&c, "huge.example/dev"));
+    CHECK_STR(facts_cdi_device_for(&c, "nvidia.com/gpu"), "nvidia.com/gpu=all");
+    facts_clear_cdi_devices(&c);
+    CHECK(!c.cdi_devices_known && !c.n_cdi_devices);
+
+    if (old_root)
+        setenv("HALOBOX_SYSROOT", old_root, 1);
+    else
+        unsetenv("HALOBOX_SYSROOT");
+    free(old_root);
+    strbuf_reset(&p);
+    strbuf_addf(&p, "rm -rf '%s'", root);
+    CHECK(system(p.buf) == 0);
+    strbuf_release(&p);
+    strbuf_release(&text);
+    strbuf_release(&big);
+}
+
 int main(void)
 {
     RUN(test_cmdline_basic);
@@ -285,5 +466,8 @@ int main(void)
     RUN(test_gfx_names);
     RUN(test_firmware_from_dpkg_cached);
     RUN(test_os_image_based);
+    RUN(test_cdi_spec_files);
+    RUN(test_cdi_yaml_shapes);
+    RUN(test_cdi_probe);
     return test_summary();
 }
