@@ -408,9 +408,28 @@ static void check_nvidia_cdi(const struct facts *f, enum distro_family d, struct
     }
 }
 
+/* Rootless podman keeps the user's render and video groups only through
+ * --group-add keep-groups, which crun honours and runc ignores. */
+static void check_rootless_runc(const struct facts *f, enum distro_family d, struct verdict *v)
+{
+    const struct facts_containers *c = &f->containers;
+    if (c->rootless != TRI_YES || !str_eq(c->oci_runtime, "runc"))
+        return;
+    const char *node = f->rocm.kfd_present == TRI_YES && any_amd(f) ? "/dev/kfd" : NULL;
+    for (size_t i = 0; i < f->n_gpus; i++)
+        if (f->gpus[i].render_node)
+            node = f->gpus[i].render_node;
+    if (node)
+        add(v, "rootless-runc", SEV_WARN, fix_rootless_runc(d),
+            "rootless podman runs containers with runc, which ignores --group-add keep-groups: "
+            "the engine gets Permission denied on %s",
+            node);
+}
+
 static void check_containers(const struct facts *f, enum distro_family d, struct verdict *v)
 {
     check_nvidia_cdi(f, d, v);
+    check_rootless_runc(f, d, v);
     if (str_eq(f->containers.selinux, "enforcing"))
         add(v, "selinux-enforcing", SEV_INFO, NULL,
             "SELinux is enforcing: halobox starts containers with label=disable so they can "

@@ -176,3 +176,15 @@ char *fix_nvidia_cdi(enum distro_family d)
                 install);
     return strbuf_detach(&sb);
 }
+
+char *fix_rootless_runc(enum distro_family d)
+{
+    char *install = fix_install(d, "crun", "crun", "crun");
+    struct strbuf sb = STRBUF_INIT;
+    strbuf_addf(&sb,
+                "%s, then set runtime = \"crun\" under [engine] in "
+                "~/.config/containers/containers.conf",
+                install);
+    free(install);
+    return strbuf_detach(&sb);
+}

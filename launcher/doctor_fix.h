@@ -25,5 +25,7 @@ char *fix_install(enum distro_family d, const char *fedora_pkgs, const char *deb
 /* NVIDIA's container toolkit installed, then the CDI spec written to
  * /etc/cdi/nvidia.yaml with nvidia-ctk. */
 char *fix_nvidia_cdi(enum distro_family d);
+/* crun installed and made podman's runtime for this user. */
+char *fix_rootless_runc(enum distro_family d);
 
 #endif

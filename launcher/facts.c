@@ -80,6 +80,7 @@ void facts_release(struct facts *f)
     free(f->containers.podman_version);
     free(f->containers.selinux);
     free(f->containers.container_kind);
+    free(f->containers.oci_runtime);
     free_strv(f->containers.cdi_devices, f->containers.n_cdi_devices);
     free(f->firmware.linux_firmware);
     free(f->firmware.package);
@@ -152,17 +153,21 @@ void facts_add_param(struct facts_kernel *k, const char *key, size_t key_len, co
     k->params[k->n_params - 1].value = xstrndup(value, value_len);
 }
 
+void facts_strv_add(char ***v, size_t *n, const char *s)
+{
+    *v = xrealloc(*v, (*n + 1) * sizeof(char *));
+    (*v)[(*n)++] = xstrdup(s);
+}
+
 void facts_add_group(struct facts_user *u, const char *name)
 {
-    u->groups = xrealloc(u->groups, (u->n_groups + 1) * sizeof(char *));
-    u->groups[u->n_groups++] = xstrdup(name);
+    facts_strv_add(&u->groups, &u->n_groups, name);
     u->groups_known = true;
 }
 
 void facts_add_cdi_device(struct facts_containers *c, const char *name)
 {
-    c->cdi_devices = xrealloc(c->cdi_devices, (c->n_cdi_devices + 1) * sizeof(char *));
-    c->cdi_devices[c->n_cdi_devices++] = xstrdup(name);
+    facts_strv_add(&c->cdi_devices, &c->n_cdi_devices, name);
     c->cdi_devices_known = true;
 }
 

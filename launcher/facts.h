@@ -128,6 +128,9 @@ struct facts_containers {
     bool cdi_devices_known;
     char **cdi_devices;
     size_t n_cdi_devices;
+    /* The OCI runtime podman uses ("crun", "runc", another name), from its
+     * containers.conf files, else the first installed; NULL: unknown. */
+    char *oci_runtime;
 };
 
 struct facts_firmware {
@@ -165,6 +168,8 @@ struct facts_vulkan_device *facts_add_vulkan_device(struct facts_vulkan *vk);
 struct facts_rocm_device *facts_add_rocm_device(struct facts_rocm *rocm);
 void facts_add_param(struct facts_kernel *k, const char *key, size_t key_len, const char *value,
                      size_t value_len);
+/* Appends a copy of s to the list (v, n). */
+void facts_strv_add(char ***v, size_t *n, const char *s);
 void facts_add_group(struct facts_user *u, const char *name);
 void facts_add_cdi_device(struct facts_containers *c, const char *name);
 /* Back to unknown: no list. */

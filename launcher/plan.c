@@ -524,8 +524,18 @@ void plan_isolate(const struct plan_request *req, const struct recipe *r, struct
     plan_nvidia_cdi(req, r, p);
     /* Rootless podman maps the user's groups away; keep-groups keeps the
      * render and video groups that open /dev/dri and /dev/kfd. */
-    if (f->containers.rootless == TRI_YES && p->devices.n)
+    if (f->containers.rootless == TRI_YES && p->devices.n) {
         str_list_add(&p->groups, "keep-groups");
+        /* Only crun honours it (doctor: rootless-runc). */
+        if (str_eq(f->containers.oci_runtime, "runc")) {
+            char *fix = fix_rootless_runc(distro_family_of(&f->os));
+            str_list_addf(&p->notes,
+                          "podman runs this container with runc, which ignores --group-add "
+                          "keep-groups: the engine will get Permission denied on the GPU; fix: %s",
+                          fix);
+            free(fix);
+        }
+    }
     str_list_add(&p->cap_drop, "all");
     str_list_add(&p->security, "no-new-privileges");
     if (str_eq(f->containers.selinux, "enforcing"))

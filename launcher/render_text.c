@@ -142,6 +142,8 @@ void render_facts_table(struct strbuf *out, const struct facts *f, const struct 
         strbuf_addstr(out, c->podman_found == TRI_NO ? "not installed" : "unknown");
     if (c->rootless != TRI_UNKNOWN)
         strbuf_addstr(out, c->rootless == TRI_YES ? ", rootless" : ", rootful");
+    if (c->oci_runtime)
+        strbuf_addf(out, ", runtime %s", c->oci_runtime);
     strbuf_addf(out, ", SELinux %s", or_unknown(c->selinux));
     if (c->inside_container == TRI_YES)
         strbuf_addf(out, ", inside a %s container", or_unknown(c->container_kind));

@@ -1,6 +1,7 @@
 /* The container side: podman (path and version, without the slow `podman
  * info`), rootless or not, SELinux mode, whether halobox itself runs
- * inside a container or toolbox, and the CDI devices (probe_cdi.c). */
+ * inside a container or toolbox, the CDI devices (probe_cdi.c) and the OCI
+ * runtime (probe_runtime.c). */
 #include "util/common.h"
 
 #include <ctype.h>
@@ -85,4 +86,5 @@ void probe_containers(struct facts *f)
     probe_selinux(&f->containers);
     probe_inside(&f->containers);
     probe_cdi(&f->containers);
+    probe_oci_runtime(&f->containers, getuid());
 }

@@ -199,6 +199,89 @@ expect '.gpus[0].simd_count' null
 expect '.gpus[0].gfx' gfx1151
 t_end
 
+# podman's OCI runtime, from the containers.conf files in the tree (written
+# here: the captures have none). This machine's own CONTAINERS_CONF is not
+# the tree's, so it is unset.
+rt_run() { # TREE ARGS...
+    local root=$1
+    shift
+    run env -u HSA_OVERRIDE_GFX_VERSION -u container -u CONTAINERS_CONF -u CONTAINERS_CONF_OVERRIDE \
+        -u XDG_CONFIG_HOME HOME=/home/u HALOBOX_SYSROOT="$root" \
+        VK_DRIVER_FILES=/nonexistent.json VK_ICD_FILENAMES=/nonexistent.json "$HALOBOX" "$@"
+}
+
+t_begin "strix-halo-tuned: podman's runtime from the tree's containers.conf, installed crun else"
+V=$(tree strix-halo-tuned)
+rt_run "$V" inspect --json
+assert_eq "$(jqv "$out" .containers.oci_runtime)" null "no config, nothing installed"
+mkdir -p "$V/usr/bin" "$V/etc/containers/containers.conf.d"
+: >"$V/usr/bin/runc"
+rt_run "$V" inspect --json
+assert_eq "$(jqv "$out" .containers.oci_runtime)" runc "only runc installed"
+: >"$V/usr/bin/crun"
+rt_run "$V" inspect --json
+assert_eq "$(jqv "$out" .containers.oci_runtime)" crun "crun comes first"
+printf '[engine]\nruntime = "runc"\n' >"$V/etc/containers/containers.conf.d/50-runc.conf"
+rt_run "$V" inspect
+assert_contains "$out" ", runtime runc, SELinux"
+rt_run "$V" inspect --json
+assert_eq "$(jqv "$out" .containers.oci_runtime)" runc "the admin's drop-in"
+assert_eq "$(jqv "$out" .containers.rootless)" "$([ "$(id -u)" = 0 ] && echo false || echo true)" "rootless"
+t_end
+
+t_begin "rootless podman on runc with a GPU: rootless-runc, and the plan says so"
+# The same facts as a rootless user's (a saved report, as doctor --facts reads).
+printf '%s' "$out" | jq '.containers.rootless = true' >"$TMP/rootless-runc.facts.json"
+run "$HALOBOX" doctor --json --facts "$TMP/rootless-runc.facts.json"
+J=$out
+has rootless-runc
+expect '[.findings[] | select(.id == "rootless-runc") | .severity] | join(" ")' warn
+assert_contains "$(jqv "$J" '.findings[] | select(.id == "rootless-runc") | .message')" /dev/dri/renderD128
+assert_eq "$(fix_of rootless-runc)" 'sudo dnf install crun, then set runtime = "crun" under [engine] in ~/.config/containers/containers.conf' "rootless-runc fix (Fedora)"
+export HALOBOX_STORE="$TMP/store"
+RT_M="tinyrt-$$"
+"$HALOBOX" models synth --preset tiny --name "$RT_M" -q >/dev/null 2>&1
+run "$HALOBOX" serve "$RT_M" --facts "$TMP/rootless-runc.facts.json" --recipe vulkan-radv --dry-run
+assert_rc 0
+assert_contains " $out " " --group-add=keep-groups "
+assert_contains "$err" "which ignores --group-add keep-groups"
+jq '.containers.oci_runtime = "crun"' "$TMP/rootless-runc.facts.json" >"$TMP/rootless-crun.facts.json"
+run "$HALOBOX" doctor --json --facts "$TMP/rootless-crun.facts.json"
+J=$out
+lacks rootless-runc
+run "$HALOBOX" serve "$RT_M" --facts "$TMP/rootless-crun.facts.json" --recipe vulkan-radv --dry-run
+assert_not_contains "$err" "keep-groups"
+t_end
+
+t_begin "as an unprivileged user: the user's containers.conf wins, rootless-runc follows it"
+if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null 2>&1 ||
+    ! setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$HALOBOX" 2>/dev/null; then
+    t_notrun "needs root, setpriv and a launcher uid 65534 can run (to be a rootless user)"
+else
+    chmod 711 "$TMP" "$TMP/trees"
+    chmod -R a+rX "$V"
+    mkdir -p "$V/home/u/.config/containers"
+    printf '[engine]\nruntime = "crun"\n' >"$V/home/u/.config/containers/containers.conf"
+    chmod -R a+rX "$V/home"
+    as_user() {
+        run setpriv --reuid=65534 --regid=65534 --clear-groups \
+            env -u HSA_OVERRIDE_GFX_VERSION -u container -u CONTAINERS_CONF -u CONTAINERS_CONF_OVERRIDE \
+            -u XDG_CONFIG_HOME HOME=/home/u HALOBOX_SYSROOT="$V" \
+            VK_DRIVER_FILES=/nonexistent.json VK_ICD_FILENAMES=/nonexistent.json "$HALOBOX" "$@"
+    }
+    as_user inspect --json
+    J=$out
+    expect .containers.rootless true
+    expect .containers.oci_runtime crun
+    lacks rootless-runc
+    rm "$V/home/u/.config/containers/containers.conf"
+    as_user inspect --json
+    J=$out
+    expect .containers.oci_runtime runc
+    has rootless-runc
+fi
+t_end
+
 # ---------------------------------------------------------------------------
 # (b) strix-halo-ubuntu-gtt-mismatch: ROCm issue 5595.
 T=$(tree strix-halo-ubuntu-gtt-mismatch)

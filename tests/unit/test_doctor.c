@@ -447,6 +447,59 @@ static void test_nvidia_cdi(void)
     facts_release(&f);
 }
 
+/* rootless-runc: rootless podman on runc with a GPU device to pass. */
+static void test_rootless_runc(void)
+{
+    static const struct {
+        const char *json;
+        bool fires;
+    } cases[] = {
+        {"{\"os\":{\"id\":\"fedora\"},\"gpus\":[{\"vendor_id\":\"0x1002\",\"device_id\":\"0x1586\","
+         "\"render_node\":\"/dev/dri/renderD128\"}],"
+         "\"containers\":{\"rootless\":true,\"oci_runtime\":\"runc\"}}",
+         true},
+        /* /dev/kfd alone is a device too (an AMD host without render node facts). */
+        {"{\"gpus\":[{\"vendor_id\":\"0x1002\",\"device_id\":\"0x1586\"}],"
+         "\"rocm\":{\"kfd\":{\"present\":true}},"
+         "\"containers\":{\"rootless\":true,\"oci_runtime\":\"runc\"}}",
+         true},
+        {"{\"gpus\":[{\"vendor_id\":\"0x1002\",\"device_id\":\"0x1586\","
+         "\"render_node\":\"/dev/dri/renderD128\"}],"
+         "\"containers\":{\"rootless\":true,\"oci_runtime\":\"crun\"}}",
+         false},
+        {"{\"gpus\":[{\"vendor_id\":\"0x1002\",\"device_id\":\"0x1586\","
+         "\"render_node\":\"/dev/dri/renderD128\"}],"
+         "\"containers\":{\"rootless\":false,\"oci_runtime\":\"runc\"}}",
+         false},
+        {"{\"gpus\":[{\"vendor_id\":\"0x1002\",\"device_id\":\"0x1586\","
+         "\"render_node\":\"/dev/dri/renderD128\"}],\"containers\":{\"rootless\":true}}",
+         false},
+        {"{\"gpus\":[],\"containers\":{\"rootless\":true,\"oci_runtime\":\"runc\"}}", false},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        struct facts f;
+        struct verdict v;
+        facts_from(&f, cases[i].json);
+        doctor_evaluate(&f, &v);
+        const struct finding *fd = verdict_find(&v, "rootless-runc");
+        if (!fd != !cases[i].fires)
+            test_fail(__FILE__, __LINE__, "case %zu: rootless-runc %s", i,
+                      fd ? "fired" : "missing");
+        if (fd) {
+            CHECK(fd->severity == SEV_WARN);
+            CHECK(strstr(fd->message, i == 0 ? "/dev/dri/renderD128" : "/dev/kfd") != NULL);
+            CHECK(strstr(fd->fix, "runtime = \"crun\" under [engine] in "
+                                  "~/.config/containers/containers.conf") != NULL);
+        }
+        if (i == 0)
+            CHECK_STR(fd ? fd->fix : NULL,
+                      "sudo dnf install crun, then set runtime = \"crun\" under [engine] in "
+                      "~/.config/containers/containers.conf");
+        verdict_release(&v);
+        facts_release(&f);
+    }
+}
+
 static void test_json_roundtrip(void)
 {
     struct facts f;
@@ -461,8 +514,9 @@ static void test_json_roundtrip(void)
     CHECK_STR(a, b);
     CHECK(strstr(a, "\"vendor_id\":\"0x1002\"") != NULL);
     CHECK(strstr(a, "\"ttm_pages_limit\":16313192") != NULL);
-    /* A report from before the CDI probe: unknown, written as null. */
+    /* A report from before the CDI and runtime probes: unknown, null. */
     CHECK(strstr(a, "\"cdi_devices\":null") != NULL);
+    CHECK(strstr(a, "\"oci_runtime\":null") != NULL);
     free(a);
     free(b);
     cJSON_Delete(j);
@@ -553,6 +607,7 @@ int main(void)
     RUN(test_recommendation);
     RUN(test_access_and_env);
     RUN(test_nvidia_cdi);
+    RUN(test_rootless_runc);
     RUN(test_json_roundtrip);
     RUN(test_json_type_errors);
     RUN(test_kernel_version);

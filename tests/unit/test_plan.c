@@ -274,15 +274,21 @@ static void test_strix_halo_rocm(void)
     built_release(&b);
 }
 
+/* serve on the NVIDIA host, rootless, as nvidia() has it. */
+static void nvidia_serve(struct built *b, struct plan_request *req)
+{
+    nvidia(&b->facts, true);
+    base_request(req, b, PLAN_SERVE);
+    build(b, req);
+    CHECK(b->rc == 0);
+    CHECK_STR(b->plan.recipe, "vulkan-radv");
+}
+
 static void test_nvidia_vulkan(void)
 {
     struct built b;
     struct plan_request req;
-    nvidia(&b.facts, true);
-    base_request(&req, &b, PLAN_SERVE);
-    build(&b, &req);
-    CHECK(b.rc == 0);
-    CHECK_STR(b.plan.recipe, "vulkan-radv");
+    nvidia_serve(&b, &req);
     CHECK(has_arg(&b.plan, "--device=/dev/dri"));
     CHECK(!has_arg(&b.plan, "--device=/dev/kfd"));
     /* NVIDIA's driver comes into the container through its CDI device. */
@@ -359,16 +365,43 @@ static void test_nvidia_without_cdi(void)
     built_release(&b);
 }
 
+/* Rootless podman on runc ignores keep-groups: the plan says so, with the
+ * fix; on crun, or rootful, it has nothing to say. */
+static void test_rootless_runc_note(void)
+{
+    static const struct {
+        bool rootless;
+        const char *runtime;
+        bool noted;
+    } cases[] = {
+        {true, "runc", true}, {true, "crun", false}, {false, "runc", false}, {true, NULL, false}};
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        struct built b;
+        struct plan_request req;
+        strix_halo(&b.facts, cases[i].rootless, "enforcing");
+        set_str(&b.facts.containers.oci_runtime, cases[i].runtime);
+        base_request(&req, &b, PLAN_SERVE);
+        build(&b, &req);
+        CHECK(b.rc == 0);
+        CHECK(has_arg(&b.plan, "--group-add=keep-groups") == cases[i].rootless);
+        bool noted = has_note(&b.plan, "which ignores --group-add keep-groups");
+        if (noted != cases[i].noted)
+            test_fail(__FILE__, __LINE__, "case %zu: note %s", i, noted ? "present" : "missing");
+        if (cases[i].noted)
+            /* The capture has no os.id: the generic install. */
+            CHECK(has_note(&b.plan, "fix: install crun, then set runtime = \"crun\""));
+        CHECK((verdict_find(&b.verdict, "rootless-runc") != NULL) == cases[i].noted);
+        built_release(&b);
+    }
+}
+
 /* The CDI device in a Quadlet unit (AddDevice= takes what --device takes)
  * and in a pod (a resource limit, which podman 5.4 and later read). */
 static void test_nvidia_units(void)
 {
     struct built b;
     struct plan_request req;
-    nvidia(&b.facts, true);
-    base_request(&req, &b, PLAN_SERVE);
-    build(&b, &req);
-    CHECK(b.rc == 0);
+    nvidia_serve(&b, &req);
     struct strbuf q = STRBUF_INIT, k = STRBUF_INIT;
     podman_quadlet(&b.plan, &q);
     CHECK(strstr(q.buf, "\nAddDevice=/dev/dri\n"));
@@ -736,6 +769,7 @@ int main(void)
     RUN(test_nvidia_vulkan);
     RUN(test_nvidia_without_cdi);
     RUN(test_nvidia_units);
+    RUN(test_rootless_runc_note);
     RUN(test_no_gpu_cpu);
     RUN(test_fit);
     RUN(test_env_and_names);
