@@ -152,7 +152,7 @@ fi
 t_begin "strix-halo-tuned: a tuned host has none of the tuning findings"
 lacks iommu-on gtt-default kernel-old ttm-mismatch carveout-large gtt-no-headroom \
     param-unknown gttsize-deprecated nomodeset no-gpu kfd-missing kfd-no-access \
-    render-no-access firmware-bad hsa-override-set nvidia-no-cdi
+    render-no-access firmware-bad hsa-override-set nvidia-no-cdi rootless-runc
 has selinux-enforcing
 doctor_agrees "$T"
 t_end
