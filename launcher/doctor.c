@@ -393,8 +393,43 @@ static void check_rocm(const struct facts *f, struct verdict *v)
     }
 }
 
+static void check_nvidia_cdi(const struct facts *f, enum distro_family d, struct verdict *v)
+{
+    if (!f->containers.cdi_devices_known || facts_has_cdi_kind(&f->containers, NVIDIA_CDI_KIND))
+        return;
+    for (size_t i = 0; i < f->n_gpus; i++) {
+        if (facts_gpu_needs_nvidia_cdi(&f->gpus[i])) {
+            add(v, "nvidia-no-cdi", SEV_WARN, fix_nvidia_cdi(d),
+                "the NVIDIA GPU (driver nvidia) has no CDI device " NVIDIA_CDI_KIND " in /etc/cdi "
+                "or /var/run/cdi: engine containers cannot see it (the engine falls back to the "
+                "CPU or fails)");
+            return;
+        }
+    }
+}
+
+/* Rootless podman keeps the user's render and video groups only through
+ * --group-add keep-groups, which crun honours and runc ignores. */
+static void check_rootless_runc(const struct facts *f, enum distro_family d, struct verdict *v)
+{
+    const struct facts_containers *c = &f->containers;
+    if (c->rootless != TRI_YES || !str_eq(c->oci_runtime, "runc"))
+        return;
+    const char *node = f->rocm.kfd_present == TRI_YES && any_amd(f) ? "/dev/kfd" : NULL;
+    for (size_t i = 0; i < f->n_gpus; i++)
+        if (f->gpus[i].render_node)
+            node = f->gpus[i].render_node;
+    if (node)
+        add(v, "rootless-runc", SEV_WARN, fix_rootless_runc(d),
+            "rootless podman runs containers with runc, which ignores --group-add keep-groups: "
+            "the engine gets Permission denied on %s",
+            node);
+}
+
 static void check_containers(const struct facts *f, enum distro_family d, struct verdict *v)
 {
+    check_nvidia_cdi(f, d, v);
+    check_rootless_runc(f, d, v);
     if (str_eq(f->containers.selinux, "enforcing"))
         add(v, "selinux-enforcing", SEV_INFO, NULL,
             "SELinux is enforcing: halobox starts containers with label=disable so they can "

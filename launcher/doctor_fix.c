@@ -156,3 +156,35 @@ char *fix_install(enum distro_family d, const char *fedora_pkgs, const char *deb
     }
     return strbuf_detach(&sb);
 }
+
+/* NVIDIA's container toolkit, which writes the CDI spec. Fedora and Debian
+ * do not carry it in their own archives: NVIDIA's repository does. */
+char *fix_nvidia_cdi(enum distro_family d)
+{
+    const char *install =
+        d == DISTRO_FEDORA ? "add NVIDIA's nvidia-container-toolkit repository (Fedora does not "
+                             "package it), sudo dnf install nvidia-container-toolkit"
+        : d == DISTRO_FEDORA_ATOMIC
+            ? "add NVIDIA's nvidia-container-toolkit repository (Fedora does not package it), "
+              "sudo rpm-ostree install nvidia-container-toolkit, reboot"
+        : d == DISTRO_DEBIAN ? "add NVIDIA's nvidia-container-toolkit apt repository, sudo apt "
+                               "install nvidia-container-toolkit"
+                             : "install nvidia-container-toolkit (your distribution's package, "
+                               "or NVIDIA's repository)";
+    struct strbuf sb = STRBUF_INIT;
+    strbuf_addf(&sb, "%s, then sudo nvidia-ctk cdi generate --output=/etc/cdi/nvidia.yaml",
+                install);
+    return strbuf_detach(&sb);
+}
+
+char *fix_rootless_runc(enum distro_family d)
+{
+    char *install = fix_install(d, "crun", "crun", "crun");
+    struct strbuf sb = STRBUF_INIT;
+    strbuf_addf(&sb,
+                "%s, then set runtime = \"crun\" under [engine] in "
+                "~/.config/containers/containers.conf",
+                install);
+    free(install);
+    return strbuf_detach(&sb);
+}

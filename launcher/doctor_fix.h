@@ -22,4 +22,10 @@ char *fix_kernel_args(enum distro_family d, const char *const *remove, const cha
 char *fix_install(enum distro_family d, const char *fedora_pkgs, const char *debian_pkgs,
                   const char *generic);
 
+/* NVIDIA's container toolkit installed, then the CDI spec written to
+ * /etc/cdi/nvidia.yaml with nvidia-ctk. */
+char *fix_nvidia_cdi(enum distro_family d);
+/* crun installed and made podman's runtime for this user. */
+char *fix_rootless_runc(enum distro_family d);
+
 #endif

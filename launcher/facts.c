@@ -80,6 +80,8 @@ void facts_release(struct facts *f)
     free(f->containers.podman_version);
     free(f->containers.selinux);
     free(f->containers.container_kind);
+    free(f->containers.oci_runtime);
+    free_strv(f->containers.cdi_devices, f->containers.n_cdi_devices);
     free(f->firmware.linux_firmware);
     free(f->firmware.package);
     if (f->env_values)
@@ -151,11 +153,51 @@ void facts_add_param(struct facts_kernel *k, const char *key, size_t key_len, co
     k->params[k->n_params - 1].value = xstrndup(value, value_len);
 }
 
+void facts_strv_add(char ***v, size_t *n, const char *s)
+{
+    *v = xrealloc(*v, (*n + 1) * sizeof(char *));
+    (*v)[(*n)++] = xstrdup(s);
+}
+
 void facts_add_group(struct facts_user *u, const char *name)
 {
-    u->groups = xrealloc(u->groups, (u->n_groups + 1) * sizeof(char *));
-    u->groups[u->n_groups++] = xstrdup(name);
+    facts_strv_add(&u->groups, &u->n_groups, name);
     u->groups_known = true;
+}
+
+void facts_add_cdi_device(struct facts_containers *c, const char *name)
+{
+    facts_strv_add(&c->cdi_devices, &c->n_cdi_devices, name);
+    c->cdi_devices_known = true;
+}
+
+void facts_clear_cdi_devices(struct facts_containers *c)
+{
+    free_strv(c->cdi_devices, c->n_cdi_devices);
+    c->cdi_devices = NULL;
+    c->n_cdi_devices = 0;
+    c->cdi_devices_known = false;
+}
+
+const char *facts_cdi_device_for(const struct facts_containers *c, const char *kind)
+{
+    size_t n = strlen(kind);
+    const char *first = NULL;
+    for (size_t i = 0; i < c->n_cdi_devices; i++) {
+        const char *d = c->cdi_devices[i];
+        if (strncmp(d, kind, n) || d[n] != '=')
+            continue;
+        if (!strcmp(d + n + 1, "all"))
+            return d;
+        if (!first)
+            first = d;
+    }
+    return first;
+}
+
+bool facts_has_cdi_kind(const struct facts_containers *c, const char *kind)
+{
+    return facts_cdi_device_for(c, kind) != NULL;
 }
 
 const char *facts_param(const struct facts_kernel *k, const char *key)

@@ -121,6 +121,16 @@ struct facts_containers {
     char *selinux; /* enforcing, permissive, disabled */
     tri inside_container;
     char *container_kind; /* podman, docker, toolbox, distrobox, ... */
+    /* The CDI devices the spec files in /etc/cdi and /var/run/cdi declare,
+     * fully qualified ("nvidia.com/gpu=all"): what `podman run --device`
+     * can name besides device nodes. Not known: not looked (a saved
+     * report); known and empty: looked, none. */
+    bool cdi_devices_known;
+    char **cdi_devices;
+    size_t n_cdi_devices;
+    /* The OCI runtime podman uses ("crun", "runc", another name), from its
+     * containers.conf files, else the first installed; NULL: unknown. */
+    char *oci_runtime;
 };
 
 struct facts_firmware {
@@ -158,7 +168,18 @@ struct facts_vulkan_device *facts_add_vulkan_device(struct facts_vulkan *vk);
 struct facts_rocm_device *facts_add_rocm_device(struct facts_rocm *rocm);
 void facts_add_param(struct facts_kernel *k, const char *key, size_t key_len, const char *value,
                      size_t value_len);
+/* Appends a copy of s to the list (v, n). */
+void facts_strv_add(char ***v, size_t *n, const char *s);
 void facts_add_group(struct facts_user *u, const char *name);
+void facts_add_cdi_device(struct facts_containers *c, const char *name);
+/* Back to unknown: no list. */
+void facts_clear_cdi_devices(struct facts_containers *c);
+/* Whether a CDI device of `kind` ("nvidia.com/gpu") is declared; false
+ * when none is or the list is unknown. */
+bool facts_has_cdi_kind(const struct facts_containers *c, const char *kind);
+/* The device to pass for `kind`: KIND=all when declared, else the first of
+ * the kind; NULL when none is (or the list is unknown). */
+const char *facts_cdi_device_for(const struct facts_containers *c, const char *kind);
 
 /* The value of a kernel parameter, or NULL when absent (the kernel keeps the
  * last of repeated keys; so does the parser, so there is one per key). */
@@ -167,6 +188,12 @@ const char *facts_env(const struct facts *f, const char *name);
 
 /* An AMD GPU, by PCI vendor or by a family only AMD has. */
 bool facts_gpu_is_amd(const struct facts_gpu *g);
+/* An NVIDIA GPU driven by NVIDIA's own kernel module (`nvidia`, closed or
+ * open; not nouveau): its user-space driver is not in any engine image, so
+ * a container sees the GPU only through the CDI device nvidia.com/gpu. */
+#define NVIDIA_CDI_KIND "nvidia.com/gpu"
+#define NVIDIA_CDI_ALL  NVIDIA_CDI_KIND "=all"
+bool facts_gpu_needs_nvidia_cdi(const struct facts_gpu *g);
 /* The Vulkan device with the GPU's PCI ids, or NULL. */
 const struct facts_vulkan_device *facts_vulkan_device_for(const struct facts *f,
                                                           const struct facts_gpu *g);

@@ -19,6 +19,12 @@ bool facts_gpu_is_amd(const struct facts_gpu *g)
     return has_amd_pci_id(g) || gpu_family_is_apu(g->family) || str_eq(g->family, "amd-dgpu");
 }
 
+bool facts_gpu_needs_nvidia_cdi(const struct facts_gpu *g)
+{
+    bool nvidia = (g->vendor_id.known && g->vendor_id.v == 0x10de) || str_eq(g->family, "nvidia");
+    return nvidia && str_eq(g->driver, "nvidia");
+}
+
 /* "(RADV GFX1151)" in an older Mesa device name: the target, not a brand. */
 static char *gfx_from_radv_name(const char *name)
 {

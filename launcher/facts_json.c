@@ -117,17 +117,23 @@ static void add_rocm(cJSON *root, const struct facts_rocm *r)
     }
 }
 
+/* A list of strings, or null when it is not known. */
+static void add_str_list(cJSON *o, const char *key, bool known, char *const *v, size_t n)
+{
+    if (!known) {
+        cJSON_AddNullToObject(o, key);
+        return;
+    }
+    cJSON *arr = cJSON_AddArrayToObject(o, key);
+    for (size_t i = 0; i < n; i++)
+        cJSON_AddItemToArray(arr, cJSON_CreateString(v[i]));
+}
+
 static void add_user(cJSON *root, const struct facts_user *u)
 {
     cJSON *o = cJSON_AddObjectToObject(root, "user");
     json_add_u64(o, "uid", u->uid);
-    if (u->groups_known) {
-        cJSON *arr = cJSON_AddArrayToObject(o, "groups");
-        for (size_t i = 0; i < u->n_groups; i++)
-            cJSON_AddItemToArray(arr, cJSON_CreateString(u->groups[i]));
-    } else {
-        cJSON_AddNullToObject(o, "groups");
-    }
+    add_str_list(o, "groups", u->groups_known, u->groups, u->n_groups);
     json_add_str(o, "name", u->name);
 }
 
@@ -146,6 +152,8 @@ static void add_containers(cJSON *root, const struct facts_containers *c)
     json_add_tri(o, "inside_container", c->inside_container);
     json_add_str(o, "container_kind", c->container_kind);
     json_add_tri(o, "rootless", c->rootless);
+    json_add_str(o, "oci_runtime", c->oci_runtime);
+    add_str_list(o, "cdi_devices", c->cdi_devices_known, c->cdi_devices, c->n_cdi_devices);
 }
 
 cJSON *facts_to_json(const struct facts *f)
@@ -397,6 +405,32 @@ static int read_rocm(const struct json_reader *top, const cJSON *root, struct fa
     return 0;
 }
 
+/* A list of strings (r names its section): missing or null leaves it
+ * unknown; anything but text in it is an error naming the element. */
+static int read_str_list(const struct json_reader *r, const cJSON *o, const char *key, bool *known,
+                         char ***v, size_t *n)
+{
+    bool bad;
+    const cJSON *arr = json_get_array(r, o, key, &bad);
+    if (bad)
+        return -1;
+    if (!arr)
+        return 0;
+    *known = true;
+    int i = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, arr)
+    {
+        if (!cJSON_IsString(e) || !e->valuestring ||
+            !utf8_valid(e->valuestring, strlen(e->valuestring)))
+            return hb_error_set(r->err, EXIT_INPUT, "%s: %s.%s[%d]: expected a string", r->origin,
+                                r->path, key, i);
+        facts_strv_add(v, n, e->valuestring);
+        i++;
+    }
+    return 0;
+}
+
 static int read_user(const struct json_reader *top, const cJSON *root, struct facts_user *u)
 {
     bool bad;
@@ -408,23 +442,7 @@ static int read_user(const struct json_reader *top, const cJSON *root, struct fa
     struct json_reader r = {top->origin, "user", top->err};
     TRY(json_get_u64(&r, o, "uid", &u->uid));
     TRY(json_get_str(&r, o, "name", &u->name));
-    const cJSON *arr = json_get_array(&r, o, "groups", &bad);
-    if (bad)
-        return -1;
-    if (!arr)
-        return 0;
-    u->groups_known = true;
-    int i = 0;
-    const cJSON *g;
-    cJSON_ArrayForEach(g, arr)
-    {
-        if (!cJSON_IsString(g) || !g->valuestring)
-            return hb_error_set(top->err, EXIT_INPUT, "%s: user.groups[%d]: expected a string",
-                                top->origin, i);
-        facts_add_group(u, g->valuestring);
-        i++;
-    }
-    return 0;
+    return read_str_list(&r, o, "groups", &u->groups_known, &u->groups, &u->n_groups);
 }
 
 static int read_containers(const struct json_reader *top, const cJSON *root,
@@ -441,6 +459,7 @@ static int read_containers(const struct json_reader *top, const cJSON *root,
     TRY(json_get_tri(&r, o, "inside_container", &c->inside_container));
     TRY(json_get_str(&r, o, "container_kind", &c->container_kind));
     TRY(json_get_tri(&r, o, "rootless", &c->rootless));
+    TRY(json_get_str(&r, o, "oci_runtime", &c->oci_runtime));
     const cJSON *p = json_get_object(&r, o, "podman", &bad);
     if (bad)
         return -1;
@@ -453,7 +472,9 @@ static int read_containers(const struct json_reader *top, const cJSON *root,
         if (c->podman_found == TRI_UNKNOWN && c->podman_path)
             c->podman_found = TRI_YES;
     }
-    return 0;
+    /* Reports from before the CDI probe have no cdi_devices: unknown. */
+    return read_str_list(&r, o, "cdi_devices", &c->cdi_devices_known, &c->cdi_devices,
+                         &c->n_cdi_devices);
 }
 
 static int read_firmware_env(const struct json_reader *top, const cJSON *root, struct facts *f)

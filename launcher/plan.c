@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 
+#include "doctor_fix.h"
 #include "plan.h"
 #include "plan_internal.h"
 #include "util/strbuf.h"
@@ -37,6 +38,11 @@ const char *plan_intent_name(enum plan_intent i)
     default:
         return "bench";
     }
+}
+
+bool plan_device_is_cdi(const char *device)
+{
+    return device[0] != '/' && strchr(device, '=') != NULL;
 }
 
 unsigned plan_threads(long cpus_online, bool smt_active)
@@ -211,6 +217,36 @@ static void plan_devices(const struct plan_request *req, const struct recipe *r,
             str_list_add(&p->device_nodes, dev);
         }
     }
+}
+
+/* NVIDIA's driver: the engine images hold only Mesa, so /dev/dri alone
+ * gives the GPU no Vulkan driver in the container. The CDI device brings
+ * NVIDIA's device nodes and its user-space driver (nvidia-ctk's spec). */
+static void plan_nvidia_cdi(const struct plan_request *req, const struct recipe *r, struct plan *p)
+{
+    const struct facts_gpu *g = main_gpu(req);
+    if (!g || !facts_gpu_needs_nvidia_cdi(g) || !strcmp(r->backend, "cpu"))
+        return;
+    const struct facts *f = req->facts;
+    const char *dev = facts_cdi_device_for(&f->containers, NVIDIA_CDI_KIND);
+    if (dev) {
+        str_list_add(&p->devices, dev);
+        return;
+    }
+    if (!f->containers.cdi_devices_known) {
+        str_list_add(&p->notes,
+                     "the NVIDIA GPU (driver nvidia) needs the CDI device " NVIDIA_CDI_ALL
+                     ", and these facts do not say whether it exists: not passed, "
+                     "so the container may not see the GPU");
+        return;
+    }
+    char *fix = fix_nvidia_cdi(distro_family_of(&f->os));
+    str_list_addf(&p->notes,
+                  "the NVIDIA GPU (driver nvidia) needs the CDI device " NVIDIA_CDI_ALL
+                  ", which this host does not have: the GPU will not be visible in the "
+                  "container, and the engine falls back to the CPU or fails; fix: %s",
+                  fix);
+    free(fix);
 }
 
 static void plan_env(const struct plan_request *req, const struct recipe *r, struct plan *p)
@@ -484,10 +520,21 @@ void plan_isolate(const struct plan_request *req, const struct recipe *r, struct
 {
     const struct facts *f = req->facts;
     plan_devices(req, r, p);
+    plan_nvidia_cdi(req, r, p);
     /* Rootless podman maps the user's groups away; keep-groups keeps the
      * render and video groups that open /dev/dri and /dev/kfd. */
-    if (f->containers.rootless == TRI_YES && p->devices.n)
+    if (f->containers.rootless == TRI_YES && p->devices.n) {
         str_list_add(&p->groups, "keep-groups");
+        /* Only crun honours it (doctor: rootless-runc). */
+        if (str_eq(f->containers.oci_runtime, "runc")) {
+            char *fix = fix_rootless_runc(distro_family_of(&f->os));
+            str_list_addf(&p->notes,
+                          "podman runs this container with runc, which ignores --group-add "
+                          "keep-groups: the engine will get Permission denied on the GPU; fix: %s",
+                          fix);
+            free(fix);
+        }
+    }
     str_list_add(&p->cap_drop, "all");
     str_list_add(&p->security, "no-new-privileges");
     if (str_eq(f->containers.selinux, "enforcing"))

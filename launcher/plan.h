@@ -119,7 +119,7 @@ struct plan {
     bool rm;                      /* removed when it exits (run); serve keeps it for logs */
     bool detach;                  /* serve: always started in the background */
     bool interactive;             /* -i -t */
-    struct str_list devices;      /* --device: /dev/dri, /dev/kfd */
+    struct str_list devices;      /* --device: /dev/dri, /dev/kfd, CDI names */
     struct str_list device_nodes; /* the character devices behind them (kube) */
     struct str_list groups;       /* --group-add */
     struct str_list security;     /* --security-opt */
@@ -159,6 +159,9 @@ void plan_release(struct plan *p);
  * line each, to be printed once. */
 int plan_preflight(const struct verdict *v, bool podman_found, bool force,
                    struct str_list *warnings, struct hb_error *err);
+
+/* A CDI device name (vendor.com/class=name) rather than a device path. */
+bool plan_device_is_cdi(const char *device);
 
 /* The thread count for the engine from the CPUs online and whether SMT is
  * active: llama.cpp is fastest with one thread per physical core. */

@@ -293,6 +293,19 @@ void podman_kube(const struct plan *p, struct strbuf *out)
         yaml_str(out, p->host);
         strbuf_addch(out, '\n');
     }
+    /* CDI devices (nvidia.com/gpu=all) are no host path: podman 5.4 and
+     * later read their fully qualified names as resource limits. */
+    bool cdi = false;
+    for (size_t i = 0; i < p->devices.n; i++) {
+        if (!plan_device_is_cdi(p->devices.v[i]))
+            continue;
+        if (!cdi)
+            strbuf_addstr(out, "    resources:\n      limits:\n");
+        cdi = true;
+        strbuf_addstr(out, "        ");
+        yaml_str(out, p->devices.v[i]);
+        strbuf_addstr(out, ": 1\n");
+    }
     strbuf_addstr(out, "    securityContext:\n");
     if (str_list_has(&p->security, "no-new-privileges"))
         strbuf_addstr(out, "      allowPrivilegeEscalation: false\n");

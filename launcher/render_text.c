@@ -142,10 +142,19 @@ void render_facts_table(struct strbuf *out, const struct facts *f, const struct 
         strbuf_addstr(out, c->podman_found == TRI_NO ? "not installed" : "unknown");
     if (c->rootless != TRI_UNKNOWN)
         strbuf_addstr(out, c->rootless == TRI_YES ? ", rootless" : ", rootful");
+    if (c->oci_runtime)
+        strbuf_addf(out, ", runtime %s", c->oci_runtime);
     strbuf_addf(out, ", SELinux %s", or_unknown(c->selinux));
     if (c->inside_container == TRI_YES)
         strbuf_addf(out, ", inside a %s container", or_unknown(c->container_kind));
     strbuf_addch(out, '\n');
+    /* Only when there is one: most hosts have no CDI spec at all. */
+    if (c->n_cdi_devices) {
+        row(out, "CDI");
+        for (size_t i = 0; i < c->n_cdi_devices; i++)
+            strbuf_addf(out, "%s%s", i ? ", " : "", c->cdi_devices[i]);
+        strbuf_addch(out, '\n');
+    }
     if (f->firmware.linux_firmware) {
         row(out, "Firmware");
         strbuf_addf(out, "linux-firmware %s (%s)\n", f->firmware.linux_firmware,

@@ -19,6 +19,12 @@ void probe_kfd(struct facts *f);
 void probe_user(struct facts *f);
 void probe_env(struct facts *f);
 void probe_containers(struct facts *f);
+/* The CDI devices of /etc/cdi and /var/run/cdi (probe_cdi.c), part of
+ * probe_containers. */
+void probe_cdi(struct facts_containers *c);
+/* podman's OCI runtime from its containers.conf files (probe_runtime.c),
+ * after podman itself was probed; for the user `uid`. */
+void probe_oci_runtime(struct facts_containers *c, uid_t uid);
 void probe_firmware(struct facts *f);
 
 /* Parsers behind the probes, exposed for unit tests and fuzzing. */
@@ -30,6 +36,13 @@ bool kfd_properties_get(const char *text, size_t len, const char *key, uint64_t 
 bool meminfo_get(const char *text, const char *key, uint64_t *out_bytes);
 /* Splits one os-release line value, removing quotes and escapes. */
 char *os_release_get(const char *text, const char *key);
+/* One CDI spec file (YAML or JSON): its devices, "KIND=NAME", appended to
+ * c's list (duplicates skipped). Malformed text adds nothing. */
+void cdi_spec_devices(const char *text, size_t len, struct facts_containers *c);
+/* The `runtime` under [engine] of one containers.conf text, into *out
+ * (replacing it; a path gives its last component). False when the text
+ * sets none. */
+bool containers_conf_runtime(const char *text, size_t len, char **out);
 
 /* Probes that load foreign libraries run in a child process, so that an ICD
  * or runtime that hangs or crashes cannot take the launcher down; they start

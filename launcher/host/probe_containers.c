@@ -1,6 +1,7 @@
 /* The container side: podman (path and version, without the slow `podman
- * info`), rootless or not, SELinux mode, and whether halobox itself runs
- * inside a container or toolbox. */
+ * info`), rootless or not, SELinux mode, whether halobox itself runs
+ * inside a container or toolbox, the CDI devices (probe_cdi.c) and the OCI
+ * runtime (probe_runtime.c). */
 #include "util/common.h"
 
 #include <ctype.h>
@@ -84,4 +85,6 @@ void probe_containers(struct facts *f)
     f->containers.rootless = tri_from_bool(getuid() != 0);
     probe_selinux(&f->containers);
     probe_inside(&f->containers);
+    probe_cdi(&f->containers);
+    probe_oci_runtime(&f->containers, getuid());
 }

@@ -152,7 +152,7 @@ fi
 t_begin "strix-halo-tuned: a tuned host has none of the tuning findings"
 lacks iommu-on gtt-default kernel-old ttm-mismatch carveout-large gtt-no-headroom \
     param-unknown gttsize-deprecated nomodeset no-gpu kfd-missing kfd-no-access \
-    render-no-access firmware-bad hsa-override-set
+    render-no-access firmware-bad hsa-override-set nvidia-no-cdi rootless-runc
 has selinux-enforcing
 doctor_agrees "$T"
 t_end
@@ -197,6 +197,89 @@ inspect "$V"
 expect '.gpus[0].gfx_target_version' null
 expect '.gpus[0].simd_count' null
 expect '.gpus[0].gfx' gfx1151
+t_end
+
+# podman's OCI runtime, from the containers.conf files in the tree (written
+# here: the captures have none). This machine's own CONTAINERS_CONF is not
+# the tree's, so it is unset.
+rt_run() { # TREE ARGS...
+    local root=$1
+    shift
+    run env -u HSA_OVERRIDE_GFX_VERSION -u container -u CONTAINERS_CONF -u CONTAINERS_CONF_OVERRIDE \
+        -u XDG_CONFIG_HOME HOME=/home/u HALOBOX_SYSROOT="$root" \
+        VK_DRIVER_FILES=/nonexistent.json VK_ICD_FILENAMES=/nonexistent.json "$HALOBOX" "$@"
+}
+
+t_begin "strix-halo-tuned: podman's runtime from the tree's containers.conf, installed crun else"
+V=$(tree strix-halo-tuned)
+rt_run "$V" inspect --json
+assert_eq "$(jqv "$out" .containers.oci_runtime)" null "no config, nothing installed"
+mkdir -p "$V/usr/bin" "$V/etc/containers/containers.conf.d"
+: >"$V/usr/bin/runc"
+rt_run "$V" inspect --json
+assert_eq "$(jqv "$out" .containers.oci_runtime)" runc "only runc installed"
+: >"$V/usr/bin/crun"
+rt_run "$V" inspect --json
+assert_eq "$(jqv "$out" .containers.oci_runtime)" crun "crun comes first"
+printf '[engine]\nruntime = "runc"\n' >"$V/etc/containers/containers.conf.d/50-runc.conf"
+rt_run "$V" inspect
+assert_contains "$out" ", runtime runc, SELinux"
+rt_run "$V" inspect --json
+assert_eq "$(jqv "$out" .containers.oci_runtime)" runc "the admin's drop-in"
+assert_eq "$(jqv "$out" .containers.rootless)" "$([ "$(id -u)" = 0 ] && echo false || echo true)" "rootless"
+t_end
+
+t_begin "rootless podman on runc with a GPU: rootless-runc, and the plan says so"
+# The same facts as a rootless user's (a saved report, as doctor --facts reads).
+printf '%s' "$out" | jq '.containers.rootless = true' >"$TMP/rootless-runc.facts.json"
+run "$HALOBOX" doctor --json --facts "$TMP/rootless-runc.facts.json"
+J=$out
+has rootless-runc
+expect '[.findings[] | select(.id == "rootless-runc") | .severity] | join(" ")' warn
+assert_contains "$(jqv "$J" '.findings[] | select(.id == "rootless-runc") | .message')" /dev/dri/renderD128
+assert_eq "$(fix_of rootless-runc)" 'sudo dnf install crun, then set runtime = "crun" under [engine] in ~/.config/containers/containers.conf' "rootless-runc fix (Fedora)"
+export HALOBOX_STORE="$TMP/store"
+RT_M="tinyrt-$$"
+"$HALOBOX" models synth --preset tiny --name "$RT_M" -q >/dev/null 2>&1
+run "$HALOBOX" serve "$RT_M" --facts "$TMP/rootless-runc.facts.json" --recipe vulkan-radv --dry-run
+assert_rc 0
+assert_contains " $out " " --group-add=keep-groups "
+assert_contains "$err" "which ignores --group-add keep-groups"
+jq '.containers.oci_runtime = "crun"' "$TMP/rootless-runc.facts.json" >"$TMP/rootless-crun.facts.json"
+run "$HALOBOX" doctor --json --facts "$TMP/rootless-crun.facts.json"
+J=$out
+lacks rootless-runc
+run "$HALOBOX" serve "$RT_M" --facts "$TMP/rootless-crun.facts.json" --recipe vulkan-radv --dry-run
+assert_not_contains "$err" "keep-groups"
+t_end
+
+t_begin "as an unprivileged user: the user's containers.conf wins, rootless-runc follows it"
+if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null 2>&1 ||
+    ! setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$HALOBOX" 2>/dev/null; then
+    t_notrun "needs root, setpriv and a launcher uid 65534 can run (to be a rootless user)"
+else
+    chmod 711 "$TMP" "$TMP/trees"
+    chmod -R a+rX "$V"
+    mkdir -p "$V/home/u/.config/containers"
+    printf '[engine]\nruntime = "crun"\n' >"$V/home/u/.config/containers/containers.conf"
+    chmod -R a+rX "$V/home"
+    as_user() {
+        run setpriv --reuid=65534 --regid=65534 --clear-groups \
+            env -u HSA_OVERRIDE_GFX_VERSION -u container -u CONTAINERS_CONF -u CONTAINERS_CONF_OVERRIDE \
+            -u XDG_CONFIG_HOME HOME=/home/u HALOBOX_SYSROOT="$V" \
+            VK_DRIVER_FILES=/nonexistent.json VK_ICD_FILENAMES=/nonexistent.json "$HALOBOX" "$@"
+    }
+    as_user inspect --json
+    J=$out
+    expect .containers.rootless true
+    expect .containers.oci_runtime crun
+    lacks rootless-runc
+    rm "$V/home/u/.config/containers/containers.conf"
+    as_user inspect --json
+    J=$out
+    expect .containers.oci_runtime runc
+    has rootless-runc
+fi
 t_end
 
 # ---------------------------------------------------------------------------
@@ -460,6 +543,68 @@ expect .gpu_memory.limited_by null
 lacks no-gpu iommu-on kernel-old gtt-default carveout-large ttm-mismatch kfd-missing \
     kfd-no-access param-unknown nomodeset gttsize-deprecated
 doctor_agrees "$T"
+t_end
+
+# CDI: the capture did not record /etc/cdi; the tree has none, then gets the
+# spec nvidia-ctk would write (tests/fixtures/cdi/README.md).
+export HALOBOX_STORE="$TMP/store"
+CDI_M="tinycdi-$$"
+"$HALOBOX" models synth --preset tiny --name "$CDI_M" -q >/dev/null 2>&1
+
+t_begin "nvidia-only without a CDI spec: nvidia-no-cdi, and the plan says the GPU stays outside"
+expect '.containers.cdi_devices' "[]"
+has nvidia-no-cdi
+expect '[.findings[] | select(.id == "nvidia-no-cdi") | .severity] | join(" ")' warn
+assert_eq "$(fix_of nvidia-no-cdi)" "install nvidia-container-toolkit (your distribution's package, or NVIDIA's repository), then sudo nvidia-ctk cdi generate --output=/etc/cdi/nvidia.yaml" "nvidia-no-cdi fix (EndeavourOS: no distro family)"
+host_run "$T" serve "$CDI_M" --recipe vulkan-radv --dry-run
+assert_rc 0
+assert_contains " $out " " --device=/dev/dri "
+assert_not_contains "$out" "nvidia.com/gpu"
+assert_contains "$err" "the GPU will not be visible in the container"
+assert_contains "$err" "sudo nvidia-ctk cdi generate --output=/etc/cdi/nvidia.yaml"
+t_end
+
+t_begin "nvidia-only with nvidia-ctk's spec in /etc/cdi: the devices, no finding, --device=nvidia.com/gpu=all"
+V=$(tree nvidia-only)
+mkdir -p "$V/etc/cdi"
+cp "$TOP/tests/fixtures/cdi/nvidia.yaml" "$V/etc/cdi/nvidia.yaml"
+# Not a spec, and a broken one: skipped, never fatal.
+printf 'kind: x.y/z\ndevices:\n- name: a\n' >"$V/etc/cdi/README.txt"
+printf '\001\377{{{ devices: [' >"$V/etc/cdi/broken.json"
+inspect "$V"
+expect '.containers.cdi_devices | join(" ")' \
+    "nvidia.com/gpu=0 nvidia.com/gpu=GPU-00000000-1111-2222-3333-444444444444 nvidia.com/gpu=all"
+lacks nvidia-no-cdi
+doctor_agrees "$V"
+host_run "$V" inspect
+assert_contains "$out" "nvidia.com/gpu=0, nvidia.com/gpu=GPU-00000000-1111-2222-3333-444444444444, nvidia.com/gpu=all"
+host_run "$V" serve "$CDI_M" --recipe vulkan-radv --dry-run -q
+assert_rc 0
+assert_contains " $out " " --device=/dev/dri --device=nvidia.com/gpu=all "
+host_run "$V" serve "$CDI_M" --recipe vulkan-radv --generate quadlet
+assert_contains "$out" "AddDevice=nvidia.com/gpu=all"
+host_run "$V" serve "$CDI_M" --recipe vulkan-radv --generate kube
+assert_contains "$out" '"nvidia.com/gpu=all": 1'
+# In /var/run/cdi (where nvidia-cdi-refresh writes it) the same.
+V2=$(tree nvidia-only)
+mkdir -p "$V2/var/run/cdi"
+cp "$TOP/tests/fixtures/cdi/nvidia.yaml" "$V2/var/run/cdi/nvidia.yaml"
+inspect "$V2"
+expect '.containers.cdi_devices | length' 3
+lacks nvidia-no-cdi
+t_end
+
+t_begin "a saved report without cdi_devices: unknown, no nvidia-no-cdi"
+run "$HALOBOX" doctor --json --facts "$TOP/tests/fixtures/facts/endeavouros-rtx5060ti-nvidia.facts.json"
+assert_rc 0
+assert_eq "$(jqv "$out" '.containers.cdi_devices')" null "cdi_devices"
+assert_eq "$(jqv "$out" '[.findings[] | select(.id == "nvidia-no-cdi")] | length')" 0 "nvidia-no-cdi"
+t_end
+
+t_begin "strix-halo-tuned: an AMD host without CDI has no nvidia-no-cdi"
+inspect "$(tree strix-halo-tuned)"
+expect '.containers.cdi_devices' "[]"
+lacks nvidia-no-cdi
 t_end
 
 # ---------------------------------------------------------------------------

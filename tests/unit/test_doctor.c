@@ -384,6 +384,122 @@ static void test_access_and_env(void)
     facts_release(&f);
 }
 
+/* nvidia-no-cdi: an NVIDIA GPU on NVIDIA's driver and no nvidia.com/gpu
+ * CDI device; the GPU and driver as in the EndeavourOS capture. */
+static void nvidia_facts(struct facts *f, const char *os_id, const char *driver, const char *cdi)
+{
+    struct strbuf j = STRBUF_INIT;
+    strbuf_addf(&j,
+                "{\"os\":{\"id\":\"%s\"},\"gpus\":[{\"vendor_id\":\"0x10de\","
+                "\"device_id\":\"0x2d04\",\"driver\":\"%s\"}],\"containers\":{\"cdi_devices\":%s}}",
+                os_id, driver, cdi);
+    facts_from(f, j.buf);
+    strbuf_release(&j);
+}
+
+static void test_nvidia_cdi(void)
+{
+    static const struct {
+        const char *os, *driver, *cdi;
+        bool fires;
+        const char *fix_part;
+    } cases[] = {
+        {"endeavouros", "nvidia", "[]", true,
+         "install nvidia-container-toolkit (your distribution"},
+        {"fedora", "nvidia", "[\"halobox.test/dev=all\"]", true,
+         "add NVIDIA's nvidia-container-toolkit repository (Fedora does not package it), sudo dnf "
+         "install nvidia-container-toolkit, then sudo nvidia-ctk cdi generate "
+         "--output=/etc/cdi/nvidia.yaml"},
+        {"ubuntu", "nvidia", "[]", true,
+         "apt repository, sudo apt install nvidia-container-toolkit"},
+        {"fedora", "nvidia", "[\"nvidia.com/gpu=all\"]", false, NULL},
+        {"fedora", "nvidia", "[\"nvidia.com/gpu=0\"]", false, NULL},
+        {"fedora", "nvidia", "null", false, NULL}, /* not looked: no finding */
+        {"fedora", "nouveau", "[]", false, NULL},  /* Mesa drives it: no CDI needed */
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        struct facts f;
+        struct verdict v;
+        nvidia_facts(&f, cases[i].os, cases[i].driver, cases[i].cdi);
+        doctor_evaluate(&f, &v);
+        const struct finding *fd = verdict_find(&v, "nvidia-no-cdi");
+        if (!fd != !cases[i].fires)
+            test_fail(__FILE__, __LINE__, "case %zu: nvidia-no-cdi %s", i,
+                      fd ? "fired" : "missing");
+        if (fd) {
+            CHECK(fd->severity == SEV_WARN);
+            CHECK(strstr(fd->message, "nvidia.com/gpu") != NULL);
+            CHECK(fd->fix && strstr(fd->fix, cases[i].fix_part));
+            CHECK(fd->fix && strstr(fd->fix, "sudo nvidia-ctk cdi generate "
+                                             "--output=/etc/cdi/nvidia.yaml"));
+        }
+        verdict_release(&v);
+        facts_release(&f);
+    }
+    /* An AMD host with no CDI at all has nothing to fix. */
+    struct facts f;
+    struct verdict v;
+    facts_from(&f, "{\"gpus\":[{\"vendor_id\":\"0x1002\",\"device_id\":\"0x1586\","
+                   "\"driver\":\"amdgpu\"}],\"containers\":{\"cdi_devices\":[]}}");
+    doctor_evaluate(&f, &v);
+    CHECK(!has(&v, "nvidia-no-cdi"));
+    verdict_release(&v);
+    facts_release(&f);
+}
+
+/* rootless-runc: rootless podman on runc with a GPU device to pass. */
+static void test_rootless_runc(void)
+{
+    static const struct {
+        const char *json;
+        bool fires;
+    } cases[] = {
+        {"{\"os\":{\"id\":\"fedora\"},\"gpus\":[{\"vendor_id\":\"0x1002\",\"device_id\":\"0x1586\","
+         "\"render_node\":\"/dev/dri/renderD128\"}],"
+         "\"containers\":{\"rootless\":true,\"oci_runtime\":\"runc\"}}",
+         true},
+        /* /dev/kfd alone is a device too (an AMD host without render node facts). */
+        {"{\"gpus\":[{\"vendor_id\":\"0x1002\",\"device_id\":\"0x1586\"}],"
+         "\"rocm\":{\"kfd\":{\"present\":true}},"
+         "\"containers\":{\"rootless\":true,\"oci_runtime\":\"runc\"}}",
+         true},
+        {"{\"gpus\":[{\"vendor_id\":\"0x1002\",\"device_id\":\"0x1586\","
+         "\"render_node\":\"/dev/dri/renderD128\"}],"
+         "\"containers\":{\"rootless\":true,\"oci_runtime\":\"crun\"}}",
+         false},
+        {"{\"gpus\":[{\"vendor_id\":\"0x1002\",\"device_id\":\"0x1586\","
+         "\"render_node\":\"/dev/dri/renderD128\"}],"
+         "\"containers\":{\"rootless\":false,\"oci_runtime\":\"runc\"}}",
+         false},
+        {"{\"gpus\":[{\"vendor_id\":\"0x1002\",\"device_id\":\"0x1586\","
+         "\"render_node\":\"/dev/dri/renderD128\"}],\"containers\":{\"rootless\":true}}",
+         false},
+        {"{\"gpus\":[],\"containers\":{\"rootless\":true,\"oci_runtime\":\"runc\"}}", false},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        struct facts f;
+        struct verdict v;
+        facts_from(&f, cases[i].json);
+        doctor_evaluate(&f, &v);
+        const struct finding *fd = verdict_find(&v, "rootless-runc");
+        if (!fd != !cases[i].fires)
+            test_fail(__FILE__, __LINE__, "case %zu: rootless-runc %s", i,
+                      fd ? "fired" : "missing");
+        if (fd) {
+            CHECK(fd->severity == SEV_WARN);
+            CHECK(strstr(fd->message, i == 0 ? "/dev/dri/renderD128" : "/dev/kfd") != NULL);
+            CHECK(strstr(fd->fix, "runtime = \"crun\" under [engine] in "
+                                  "~/.config/containers/containers.conf") != NULL);
+        }
+        if (i == 0)
+            CHECK_STR(fd ? fd->fix : NULL,
+                      "sudo dnf install crun, then set runtime = \"crun\" under [engine] in "
+                      "~/.config/containers/containers.conf");
+        verdict_release(&v);
+        facts_release(&f);
+    }
+}
+
 static void test_json_roundtrip(void)
 {
     struct facts f;
@@ -398,13 +514,37 @@ static void test_json_roundtrip(void)
     CHECK_STR(a, b);
     CHECK(strstr(a, "\"vendor_id\":\"0x1002\"") != NULL);
     CHECK(strstr(a, "\"ttm_pages_limit\":16313192") != NULL);
+    /* A report from before the CDI and runtime probes: unknown, null. */
+    CHECK(strstr(a, "\"cdi_devices\":null") != NULL);
+    CHECK(strstr(a, "\"oci_runtime\":null") != NULL);
     free(a);
     free(b);
     cJSON_Delete(j);
     cJSON_Delete(k);
-    hb_error_release(&err);
     facts_release(&g);
     facts_release(&f);
+    /* Known lists, empty or not, come back as they were. */
+    static const char *const lists[] = {"[]", "[\"nvidia.com/gpu=0\",\"nvidia.com/gpu=all\"]"};
+    for (size_t i = 0; i < ARRAY_SIZE(lists); i++) {
+        struct strbuf in = STRBUF_INIT;
+        strbuf_addf(&in, "{\"containers\":{\"cdi_devices\":%s}}", lists[i]);
+        facts_from(&f, in.buf);
+        CHECK(f.containers.cdi_devices_known);
+        j = facts_to_json(&f);
+        facts_init(&g);
+        CHECK(facts_from_json(&g, j, "roundtrip", &err) == 0);
+        CHECK(g.containers.cdi_devices_known);
+        CHECK_U64(g.containers.n_cdi_devices, f.containers.n_cdi_devices);
+        a = cJSON_PrintUnformatted(
+            cJSON_GetObjectItem(cJSON_GetObjectItem(j, "containers"), "cdi_devices"));
+        CHECK_STR(a, lists[i]);
+        free(a);
+        strbuf_release(&in);
+        cJSON_Delete(j);
+        facts_release(&g);
+        facts_release(&f);
+    }
+    hb_error_release(&err);
 }
 
 static void test_json_type_errors(void)
@@ -421,6 +561,10 @@ static void test_json_type_errors(void)
         {"{\"schema\":\"other/2\"}", "test: schema: expected"},
         {"[]", "test: expected a JSON object"},
         {"{\"user\":{\"groups\":[1]}}", "test: user.groups[0]: expected a string"},
+        {"{\"containers\":{\"cdi_devices\":\"all\"}}",
+         "test: containers.cdi_devices: expected an array"},
+        {"{\"containers\":{\"cdi_devices\":[\"a.b/c=x\",2]}}",
+         "test: containers.cdi_devices[1]: expected a string"},
     };
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
         struct facts f;
@@ -462,6 +606,8 @@ int main(void)
     RUN(test_fixes_per_distro);
     RUN(test_recommendation);
     RUN(test_access_and_env);
+    RUN(test_nvidia_cdi);
+    RUN(test_rootless_runc);
     RUN(test_json_roundtrip);
     RUN(test_json_type_errors);
     RUN(test_kernel_version);

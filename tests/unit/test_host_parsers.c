@@ -274,6 +274,328 @@ static void test_os_image_based(void)
     strbuf_release(&marker);
 }
 
+/* The CDI devices of one spec text, joined by spaces. */
+static void cdi_of(const char *text, size_t len, struct strbuf *out)
+{
+    struct facts_containers c = {0};
+    cdi_spec_devices(text, len, &c);
+    strbuf_reset(out);
+    for (size_t i = 0; i < c.n_cdi_devices; i++)
+        strbuf_addf(out, "%s%s", i ? " " : "", c.cdi_devices[i]);
+    for (size_t i = 0; i < c.n_cdi_devices; i++)
+        free(c.cdi_devices[i]);
+    free(c.cdi_devices);
+}
+
+static void test_cdi_spec_files(void)
+{
+    struct strbuf text = STRBUF_INIT, got = STRBUF_INIT;
+    /* nvidia-ctk's layout: each name after its edits, kind last. */
+    CHECK(read_small_file("tests/fixtures/cdi/nvidia.yaml", 1 << 20, &text) == 0);
+    cdi_of(text.buf, text.len, &got);
+    CHECK_STR(got.buf, "nvidia.com/gpu=0 nvidia.com/gpu=GPU-00000000-1111-2222-3333-444444444444 "
+                       "nvidia.com/gpu=all");
+    /* Cut anywhere before `kind`, the file declares nothing. */
+    cdi_of(text.buf, text.len - strlen("kind: nvidia.com/gpu\n"), &got);
+    CHECK_STR(got.buf, "");
+    /* CRLF line ends read the same. */
+    struct strbuf crlf = STRBUF_INIT;
+    for (size_t i = 0; i < text.len; i++) {
+        if (text.buf[i] == '\n')
+            strbuf_addch(&crlf, '\r');
+        strbuf_addch(&crlf, text.buf[i]);
+    }
+    cdi_of(crlf.buf, crlf.len, &got);
+    CHECK_STR(got.buf, "nvidia.com/gpu=0 nvidia.com/gpu=GPU-00000000-1111-2222-3333-444444444444 "
+                       "nvidia.com/gpu=all");
+    strbuf_release(&crlf);
+    CHECK(read_small_file("tests/fixtures/cdi/halobox-test.json", 1 << 20, &text) == 0);
+    cdi_of(text.buf, text.len, &got);
+    CHECK_STR(got.buf, "halobox.test/dev=all halobox.test/dev=null0");
+    cdi_of(text.buf, text.len / 2, &got); /* truncated JSON */
+    CHECK_STR(got.buf, "");
+    strbuf_release(&text);
+    strbuf_release(&got);
+}
+
+static void test_cdi_yaml_shapes(void)
+{
+    struct strbuf got = STRBUF_INIT;
+    /* Items indented under devices, quotes, comments, a `name` deeper in
+     * the edits (an annotation) that is not a device's. */
+    static const char shapes[] = "cdiVersion: \"0.6.0\"   # comment\n"
+                                 "kind: 'vendor.example/fpga'\n"
+                                 "devices:\n"
+                                 "  # the first card\n"
+                                 "  - name: card-0   # trailing comment\n"
+                                 "    annotations:\n"
+                                 "      name: not-a-device\n"
+                                 "    containerEdits:\n"
+                                 "      deviceNodes:\n"
+                                 "        - path: /dev/fpga0\n"
+                                 "  -   name: \"card_1\"\n"
+                                 "  - name: mig:0.1\n"
+                                 "containerEdits:\n"
+                                 "  env:\n"
+                                 "  - name: nope\n";
+    cdi_of(shapes, strlen(shapes), &got);
+    CHECK_STR(got.buf, "vendor.example/fpga=card-0 vendor.example/fpga=card_1 "
+                       "vendor.example/fpga=mig:0.1");
+    /* Each text, from its start for len bytes (0: all of it), and the
+     * devices it declares. */
+    static const struct {
+        const char *text;
+        size_t len;
+        const char *want;
+    } cases[] = {
+        /* The same name twice is one device. */
+        {"kind: a.b/c\ndevices:\n- name: x\n- name: x\n", 0, "a.b/c=x"},
+        /* Not a valid kind or name: nothing, or that device skipped. */
+        {"kind: nvidia\ndevices:\n- name: all\n", 0, ""},
+        {"kind: vendor.com/foo/bar\ndevices:\n- name: all\n", 0, ""},
+        {"kind: a.b/c\ndevices:\n- name: -bad\n- name: 'sp ace'\n- name:\n- name: ok\n", 0,
+         "a.b/c=ok"},
+        /* Flow style is not read (nvidia-ctk does not write it). */
+        {"kind: a.b/c\ndevices: [{name: all}]\n", 0, ""},
+        /* Junk, binary, empty; a NUL ends nothing early. */
+        {"", 0, ""},
+        {"\x01\x02\xff: :\n- - -\n:\n-\nkind:\ndevices:\n-", 0, ""},
+        {"kind: a.b/c\ndevices:\n- name: all\0junk", 32, "a.b/c=all"},
+        {"kind: a.b/c\ndevices:\n- name: all\0junk", 37, ""}, /* a NUL in the name */
+        {"{\"kind\":\"a.b/c\",\"devices\":[{\"name\":1},{\"name\":\"ok\"},\"x\"]}", 0, "a.b/c=ok"},
+        {"{\"kind\":5,\"devices\":[{\"name\":\"ok\"}]}", 0, ""},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        cdi_of(cases[i].text, cases[i].len ? cases[i].len : strlen(cases[i].text), &got);
+        if (strcmp(got.buf, cases[i].want))
+            test_fail(__FILE__, __LINE__, "case %zu: \"%s\", expected \"%s\"", i, got.buf,
+                      cases[i].want);
+    }
+    /* Many devices: a bounded list. */
+    struct strbuf many = STRBUF_INIT;
+    strbuf_addstr(&many, "kind: a.b/c\ndevices:\n");
+    for (int i = 0; i < 1000; i++)
+        strbuf_addf(&many, "- name: d%d\n", i);
+    struct facts_containers c = {0};
+    cdi_spec_devices(many.buf, many.len, &c);
+    CHECK(c.n_cdi_devices == 256);
+    CHECK_STR(c.cdi_devices[255], "a.b/c=d255");
+    for (size_t i = 0; i < c.n_cdi_devices; i++)
+        free(c.cdi_devices[i]);
+    free(c.cdi_devices);
+    strbuf_release(&many);
+    strbuf_release(&got);
+}
+
+/* The probe through a sysroot: both directories, the three extensions,
+ * other files and a file too large to be a spec skipped. */
+static void test_cdi_probe(void)
+{
+    char root[] = "/tmp/halobox-cdi-XXXXXX";
+    CHECK(mkdtemp(root) != NULL);
+    char *old_root = getenv("HALOBOX_SYSROOT") ? xstrdup(getenv("HALOBOX_SYSROOT")) : NULL;
+    setenv("HALOBOX_SYSROOT", root, 1);
+    struct facts_containers c = {0};
+    probe_cdi(&c);
+    CHECK(c.cdi_devices_known && c.n_cdi_devices == 0); /* looked: none */
+
+    struct strbuf p = STRBUF_INIT, text = STRBUF_INIT, big = STRBUF_INIT;
+    strbuf_addf(&p, "%s/etc/cdi", root);
+    CHECK(mkdir_p(p.buf, 0755) == 0);
+    strbuf_addf(&p, "/%s", "nvidia.yaml");
+    CHECK(read_small_file("tests/fixtures/cdi/nvidia.yaml", 1 << 20, &text) == 0);
+    CHECK(write_file_atomic(p.buf, text.buf, text.len, 0644) == 0);
+    strbuf_reset(&p);
+    strbuf_addf(&p, "%s/etc/cdi/notes.txt", root);
+    CHECK(write_file_atomic(p.buf, "kind: x.y/z\ndevices:\n- name: a\n", 31, 0644) == 0);
+    strbuf_reset(&p);
+    strbuf_addf(&p, "%s/etc/cdi/dir.json", root); /* a folder, not a file */
+    CHECK(mkdir_p(p.buf, 0755) == 0);
+    strbuf_reset(&p);
+    strbuf_addf(&p, "%s/etc/cdi/huge.yml", root);
+    strbuf_addstr(&big, "kind: huge.example/dev\ndevices:\n- name: all\n");
+    while (big.len <= 1024 * 1024)
+        strbuf_addstr(&big, "# padding padding padding padding padding padding padding\n");
+    CHECK(write_file_atomic(p.buf, big.buf, big.len, 0644) == 0);
+    strbuf_reset(&p);
+    strbuf_addf(&p, "%s/var/run/cdi", root);
+    CHECK(mkdir_p(p.buf, 0755) == 0);
+    strbuf_addstr(&p, "/halobox-test.json");
+    CHECK(read_small_file("tests/fixtures/cdi/halobox-test.json", 1 << 20, &text) == 0);
+    CHECK(write_file_atomic(p.buf, text.buf, text.len, 0644) == 0);
+
+    probe_cdi(&c);
+    CHECK(c.cdi_devices_known);
+    CHECK_U64(c.n_cdi_devices, 5);
+    if (c.n_cdi_devices == 5) {
+        CHECK_STR(c.cdi_devices[0], "nvidia.com/gpu=0");
+        CHECK_STR(c.cdi_devices[2], "nvidia.com/gpu=all");
+        CHECK_STR(c.cdi_devices[3], "halobox.test/dev=all");
+        CHECK_STR(c.cdi_devices[4], "halobox.test/dev=null0");
+    }
+    CHECK(facts_has_cdi_kind(&c, "nvidia.com/gpu"));
+    CHECK(!facts_has_cdi_kind(&c, "nvidia.com/gp"));
+    CHECK(!facts_has_cdi_kind(&c, "huge.example/dev"));
+    CHECK_STR(facts_cdi_device_for(&c, "nvidia.com/gpu"), "nvidia.com/gpu=all");
+    facts_clear_cdi_devices(&c);
+    CHECK(!c.cdi_devices_known && !c.n_cdi_devices);
+
+    if (old_root)
+        setenv("HALOBOX_SYSROOT", old_root, 1);
+    else
+        unsetenv("HALOBOX_SYSROOT");
+    free(old_root);
+    strbuf_reset(&p);
+    strbuf_addf(&p, "rm -rf '%s'", root);
+    CHECK(system(p.buf) == 0);
+    strbuf_release(&p);
+    strbuf_release(&text);
+    strbuf_release(&big);
+}
+
+static char *conf_runtime(const char *text)
+{
+    char *rt = NULL;
+    containers_conf_runtime(text, strlen(text), &rt);
+    return rt;
+}
+
+static void test_containers_conf_runtime(void)
+{
+    char *rt;
+    /* The shipped file has it commented out: not set. */
+    CHECK((rt = conf_runtime("[engine]\n# Default OCI runtime\n#runtime = \"crun\"\n")) == NULL);
+    CHECK_STR(rt = conf_runtime("[containers]\n[engine]\nruntime = \"runc\"\n"), "runc");
+    free(rt);
+    /* Spaces, CRLF, single quotes, a comment after, a path, the last wins. */
+    CHECK_STR(rt = conf_runtime("  [ engine ]  # x\r\n\truntime='crun' # mine\r\n"), "crun");
+    free(rt);
+    CHECK_STR(rt = conf_runtime("[engine]\nruntime = \"/usr/local/bin/crun\"\n"), "crun");
+    free(rt);
+    CHECK_STR(rt = conf_runtime("[engine]\nruntime = \"crun\"\nruntime = \"runc\"\n"), "runc");
+    free(rt);
+    /* Not [engine]'s runtime: other tables, other keys, other shapes. */
+    CHECK((rt = conf_runtime("runtime = \"runc\"\n[containers]\nruntime = \"runc\"\n")) == NULL);
+    CHECK((rt = conf_runtime(
+               "[engine.runtimes]\nruntime = \"runc\"\nrunc = [\"/usr/bin/runc\"]\n")) == NULL);
+    CHECK((rt = conf_runtime("[engine]\nruntime_supports_json = [\"crun\", \"runc\"]\n"
+                             "runtime_path = \"runc\"\n")) == NULL);
+    CHECK((rt = conf_runtime("[[engine]]\nruntime = \"runc\"\n")) == NULL);
+    CHECK((rt = conf_runtime("[engine]\nruntime = runc\nruntime = \"run c\"\nruntime = \"\"\n"
+                             "runtime = \"crun\n")) == NULL);
+    CHECK((rt = conf_runtime("[engine\nruntime = \"runc\"\n")) == NULL);
+    /* After a table that closes [engine]. */
+    CHECK_STR(rt = conf_runtime("[engine]\nruntime = \"runc\"\n[machine]\nruntime = \"x\"\n"),
+              "runc");
+    free(rt);
+    CHECK((rt = conf_runtime("\x01\xff[engine]\0runtime=\"runc\"")) == NULL);
+}
+
+static void write_tree_file(const char *root, const char *path, const char *text)
+{
+    struct strbuf p = STRBUF_INIT;
+    strbuf_addf(&p, "%s%s", root, path);
+    char *slash = strrchr(p.buf, '/');
+    *slash = '\0';
+    CHECK(mkdir_p(p.buf, 0755) == 0);
+    *slash = '/';
+    CHECK(write_file_atomic(p.buf, text, strlen(text), 0644) == 0);
+    strbuf_release(&p);
+}
+
+static char *runtime_for(uid_t uid, const char *podman_version)
+{
+    struct facts_containers c = {.podman_found = TRI_YES};
+    c.podman_version = (char *)podman_version;
+    probe_oci_runtime(&c, uid);
+    return c.oci_runtime;
+}
+
+static void check_runtime(int line, uid_t uid, const char *version, const char *want)
+{
+    char *rt = runtime_for(uid, version);
+    if (!str_eq(rt, want))
+        test_fail(__FILE__, line, "uid %u, podman %s: runtime %s, expected %s", (unsigned)uid,
+                  version, rt ? rt : "(null)", want ? want : "(null)");
+    free(rt);
+}
+#define CHECK_RUNTIME(uid, version, want) check_runtime(__LINE__, uid, version, want)
+
+/* The files podman reads, in its order, through a sysroot. */
+static void test_oci_runtime_probe(void)
+{
+    char root[] = "/tmp/halobox-rt-XXXXXX";
+    CHECK(mkdtemp(root) != NULL);
+    static const char *const vars[] = {"HALOBOX_SYSROOT", "CONTAINERS_CONF",
+                                       "CONTAINERS_CONF_OVERRIDE", "HOME", "XDG_CONFIG_HOME"};
+    char *saved[ARRAY_SIZE(vars)];
+    for (size_t i = 0; i < ARRAY_SIZE(vars); i++) {
+        saved[i] = getenv(vars[i]) ? xstrdup(getenv(vars[i])) : NULL;
+        unsetenv(vars[i]);
+    }
+    setenv("HALOBOX_SYSROOT", root, 1);
+    setenv("HOME", "/home/u", 1);
+    /* Nothing set, nothing installed: unknown. Installed: crun first. */
+    CHECK_RUNTIME(1000, "5.4.2", NULL);
+    write_tree_file(root, "/usr/sbin/runc", "");
+    CHECK_RUNTIME(1000, "5.4.2", "runc");
+    write_tree_file(root, "/usr/bin/crun", "");
+    CHECK_RUNTIME(1000, "5.4.2", "crun");
+    /* The distribution's file comments it out; the admin's drop-in sets
+     * runc; the user's file sets crun, for rootless podman only. */
+    write_tree_file(root, "/usr/share/containers/containers.conf",
+                    "[engine]\n#runtime = \"crun\"\n");
+    write_tree_file(root, "/etc/containers/containers.conf", "[engine]\nruntime = \"crun\"\n");
+    write_tree_file(root, "/etc/containers/containers.conf.d/50-runc.conf",
+                    "[engine]\nruntime = \"runc\"\n");
+    write_tree_file(root, "/etc/containers/containers.conf.d/10-crun.conf",
+                    "[engine]\nruntime = \"crun\"\n");
+    write_tree_file(root, "/etc/containers/containers.conf.d/99-ignored.txt",
+                    "[engine]\nruntime = \"crun\"\n");
+    CHECK_RUNTIME(0, "5.4.2", "runc");
+    CHECK_RUNTIME(1000, "5.4.2", "runc");
+    write_tree_file(root, "/home/u/.config/containers/containers.conf",
+                    "[engine]\nruntime = \"crun\"\n");
+    CHECK_RUNTIME(1000, "5.4.2", "crun");
+    CHECK_RUNTIME(0, "5.4.2", "runc");
+    /* podman 5's rootless drop-ins, per user; XDG_CONFIG_HOME over HOME. */
+    write_tree_file(root, "/etc/containers/containers.rootless.conf.d/1000/a.conf",
+                    "[engine]\nruntime = \"runc\"\n");
+    setenv("XDG_CONFIG_HOME", "/xdg", 1);
+    CHECK_RUNTIME(1000, "5.4.2", "runc");
+    CHECK_RUNTIME(1001, "5.4.2", "runc"); /* the admin's drop-in */
+    write_tree_file(root, "/xdg/containers/containers.conf.d/z.conf",
+                    "[engine]\nruntime = \"crun\"\n");
+    CHECK_RUNTIME(1000, "5.4.2", "crun");
+    /* CONTAINERS_CONF: that file alone; the override on top, except where
+     * podman does not read it (4.3.1, measured). */
+    write_tree_file(root, "/cc/only.conf", "[containers]\n");
+    setenv("CONTAINERS_CONF", "/cc/only.conf", 1);
+    CHECK_RUNTIME(1000, "5.4.2", "crun"); /* only.conf sets none: installed */
+    write_tree_file(root, "/cc/only.conf", "[engine]\nruntime = \"runc\"\n");
+    CHECK_RUNTIME(1000, "5.4.2", "runc");
+    write_tree_file(root, "/cc/over.conf", "[engine]\nruntime = \"crun\"\n");
+    setenv("CONTAINERS_CONF_OVERRIDE", "/cc/over.conf", 1);
+    CHECK_RUNTIME(1000, "5.4.2", "crun");
+    CHECK_RUNTIME(1000, "4.3.1", "runc");
+    /* Without podman there is no runtime to speak of. */
+    struct facts_containers none = {.podman_found = TRI_NO};
+    probe_oci_runtime(&none, 1000);
+    CHECK(none.oci_runtime == NULL);
+
+    for (size_t i = 0; i < ARRAY_SIZE(vars); i++) {
+        if (saved[i])
+            setenv(vars[i], saved[i], 1);
+        else
+            unsetenv(vars[i]);
+        free(saved[i]);
+    }
+    struct strbuf cmd = STRBUF_INIT;
+    strbuf_addf(&cmd, "rm -rf '%s'", root);
+    CHECK(system(cmd.buf) == 0);
+    strbuf_release(&cmd);
+}
+
 int main(void)
 {
     RUN(test_cmdline_basic);
@@ -285,5 +607,10 @@ int main(void)
     RUN(test_gfx_names);
     RUN(test_firmware_from_dpkg_cached);
     RUN(test_os_image_based);
+    RUN(test_cdi_spec_files);
+    RUN(test_cdi_yaml_shapes);
+    RUN(test_cdi_probe);
+    RUN(test_containers_conf_runtime);
+    RUN(test_oci_runtime_probe);
     return test_summary();
 }

@@ -71,11 +71,23 @@ static void strix_halo(struct facts *f, bool rootless, const char *selinux)
     as_live(f, rootless, selinux);
 }
 
-/* NVIDIA only: the EndeavourOS RTX 5060 Ti capture. */
+/* NVIDIA only: the EndeavourOS RTX 5060 Ti capture (driver nvidia), as on
+ * a host where nvidia-ctk wrote its CDI spec (the capture did not record
+ * /etc/cdi): the devices such a spec declares for one GPU. */
 static void nvidia(struct facts *f, bool rootless)
 {
     load_facts_file(f, "tests/fixtures/facts/endeavouros-rtx5060ti-nvidia.facts.json");
     as_live(f, rootless, "disabled");
+    facts_add_cdi_device(&f->containers, "nvidia.com/gpu=0");
+    facts_add_cdi_device(&f->containers, "nvidia.com/gpu=all");
+}
+
+static bool has_note(const struct plan *p, const char *text)
+{
+    for (size_t i = 0; i < p->notes.n; i++)
+        if (strstr(p->notes.v[i], text))
+            return true;
+    return false;
 }
 
 /* No GPU: what `inspect` says of the development machines (32 GiB here). */
@@ -262,17 +274,27 @@ static void test_strix_halo_rocm(void)
     built_release(&b);
 }
 
+/* serve on the NVIDIA host, rootless, as nvidia() has it. */
+static void nvidia_serve(struct built *b, struct plan_request *req)
+{
+    nvidia(&b->facts, true);
+    base_request(req, b, PLAN_SERVE);
+    build(b, req);
+    CHECK(b->rc == 0);
+    CHECK_STR(b->plan.recipe, "vulkan-radv");
+}
+
 static void test_nvidia_vulkan(void)
 {
     struct built b;
     struct plan_request req;
-    nvidia(&b.facts, true);
-    base_request(&req, &b, PLAN_SERVE);
-    build(&b, &req);
-    CHECK(b.rc == 0);
-    CHECK_STR(b.plan.recipe, "vulkan-radv");
+    nvidia_serve(&b, &req);
     CHECK(has_arg(&b.plan, "--device=/dev/dri"));
     CHECK(!has_arg(&b.plan, "--device=/dev/kfd"));
+    /* NVIDIA's driver comes into the container through its CDI device. */
+    CHECK(has_arg(&b.plan, "--device=nvidia.com/gpu=all"));
+    CHECK(!has_arg(&b.plan, "--device=nvidia.com/gpu=0"));
+    CHECK(!has_note(&b.plan, "CDI"));
     /* 16 GiB of VRAM: less than the trained context fits, and the
      * plan says so. */
     CHECK(b.plan.fits);
@@ -286,6 +308,110 @@ static void test_nvidia_vulkan(void)
         noted = noted || strstr(b.plan.notes.v[i], "the largest that fits");
     CHECK(noted);
     check_snapshot(&b.plan, "nvidia-vulkan-serve");
+    built_release(&b);
+}
+
+/* Without the CDI device the plan still runs, and says the GPU stays
+ * outside the container, with the fix; facts that never looked (the
+ * capture as saved) say so too, without claiming either. */
+static void test_nvidia_without_cdi(void)
+{
+    struct built b;
+    struct plan_request req;
+    nvidia(&b.facts, true);
+    facts_clear_cdi_devices(&b.facts.containers);
+    b.facts.containers.cdi_devices_known = true;
+    facts_add_cdi_device(&b.facts.containers, "halobox.test/dev=all");
+    base_request(&req, &b, PLAN_SERVE);
+    build(&b, &req);
+    CHECK(b.rc == 0);
+    CHECK_STR(b.plan.recipe, "vulkan-radv");
+    CHECK(has_arg(&b.plan, "--device=/dev/dri"));
+    CHECK(!has_arg(&b.plan, "--device=nvidia.com/gpu=all"));
+    CHECK(!has_arg(&b.plan, "--device=halobox.test/dev=all"));
+    CHECK(has_note(&b.plan, "the GPU will not be visible in the container"));
+    CHECK(has_note(&b.plan, "sudo nvidia-ctk cdi generate --output=/etc/cdi/nvidia.yaml"));
+    CHECK(verdict_find(&b.verdict, "nvidia-no-cdi") != NULL);
+    built_release(&b);
+
+    load_facts_file(&b.facts, "tests/fixtures/facts/endeavouros-rtx5060ti-nvidia.facts.json");
+    as_live(&b.facts, true, "disabled");
+    CHECK(!b.facts.containers.cdi_devices_known);
+    base_request(&req, &b, PLAN_SERVE);
+    build(&b, &req);
+    CHECK(b.rc == 0);
+    CHECK(!has_arg(&b.plan, "--device=nvidia.com/gpu=all"));
+    CHECK(has_note(&b.plan, "do not say whether it exists"));
+    CHECK(verdict_find(&b.verdict, "nvidia-no-cdi") == NULL);
+    built_release(&b);
+
+    /* Only a per-GPU device declared: that one is passed. The CPU recipe
+     * passes none. */
+    nvidia(&b.facts, false);
+    facts_clear_cdi_devices(&b.facts.containers);
+    facts_add_cdi_device(&b.facts.containers, "nvidia.com/gpu=0");
+    base_request(&req, &b, PLAN_SERVE);
+    build(&b, &req);
+    CHECK(has_arg(&b.plan, "--device=nvidia.com/gpu=0"));
+    CHECK(!has_arg(&b.plan, "--group-add=keep-groups"));
+    built_release(&b);
+    nvidia(&b.facts, true);
+    base_request(&req, &b, PLAN_SERVE);
+    req.recipe = "cpu";
+    build(&b, &req);
+    CHECK(b.rc == 0);
+    CHECK(!has_arg(&b.plan, "--device=nvidia.com/gpu=all"));
+    CHECK(!has_note(&b.plan, "CDI"));
+    built_release(&b);
+}
+
+/* Rootless podman on runc ignores keep-groups: the plan says so, with the
+ * fix; on crun, or rootful, it has nothing to say. */
+static void test_rootless_runc_note(void)
+{
+    static const struct {
+        bool rootless;
+        const char *runtime;
+        bool noted;
+    } cases[] = {
+        {true, "runc", true}, {true, "crun", false}, {false, "runc", false}, {true, NULL, false}};
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        struct built b;
+        struct plan_request req;
+        strix_halo(&b.facts, cases[i].rootless, "enforcing");
+        set_str(&b.facts.containers.oci_runtime, cases[i].runtime);
+        base_request(&req, &b, PLAN_SERVE);
+        build(&b, &req);
+        CHECK(b.rc == 0);
+        CHECK(has_arg(&b.plan, "--group-add=keep-groups") == cases[i].rootless);
+        bool noted = has_note(&b.plan, "which ignores --group-add keep-groups");
+        if (noted != cases[i].noted)
+            test_fail(__FILE__, __LINE__, "case %zu: note %s", i, noted ? "present" : "missing");
+        if (cases[i].noted)
+            /* The capture has no os.id: the generic install. */
+            CHECK(has_note(&b.plan, "fix: install crun, then set runtime = \"crun\""));
+        CHECK((verdict_find(&b.verdict, "rootless-runc") != NULL) == cases[i].noted);
+        built_release(&b);
+    }
+}
+
+/* The CDI device in a Quadlet unit (AddDevice= takes what --device takes)
+ * and in a pod (a resource limit, which podman 5.4 and later read). */
+static void test_nvidia_units(void)
+{
+    struct built b;
+    struct plan_request req;
+    nvidia_serve(&b, &req);
+    struct strbuf q = STRBUF_INIT, k = STRBUF_INIT;
+    podman_quadlet(&b.plan, &q);
+    CHECK(strstr(q.buf, "\nAddDevice=/dev/dri\n"));
+    CHECK(strstr(q.buf, "\nAddDevice=nvidia.com/gpu=all\n"));
+    podman_kube(&b.plan, &k);
+    CHECK(strstr(k.buf, "    resources:\n      limits:\n        \"nvidia.com/gpu=all\": 1\n"));
+    CHECK(strstr(k.buf, "      path: \"/dev/dri/renderD128\"\n      type: CharDevice\n"));
+    CHECK(!strstr(k.buf, "path: \"nvidia.com"));
+    strbuf_release(&q);
+    strbuf_release(&k);
     built_release(&b);
 }
 
@@ -641,6 +767,9 @@ int main(void)
     RUN(test_strix_halo_vulkan);
     RUN(test_strix_halo_rocm);
     RUN(test_nvidia_vulkan);
+    RUN(test_nvidia_without_cdi);
+    RUN(test_nvidia_units);
+    RUN(test_rootless_runc_note);
     RUN(test_no_gpu_cpu);
     RUN(test_fit);
     RUN(test_env_and_names);
