@@ -41,8 +41,8 @@ const char cmd_rpc_worker_usage[] =
     "  --timeout S          how long to wait for it to answer (default 600 s)\n"
     "  --env NAME=VALUE     set a variable in its environment (repeatable), e.g.\n"
     "                       GGML_VK_VISIBLE_DEVICES\n"
-    "  --dry-run, --force, --build, --facts FILE, --fresh, --quiet: as for\n"
-    "                       'halobox run'\n"
+    "  --dry-run, --force, --build, --pull, --facts FILE, --fresh, --quiet: as\n"
+    "                       for 'halobox run'\n"
     "\n"
     "Exit status: 0 ok, 1 the doctor found an error, 2 usage (a wildcard address\n"
     "without --allow-any-address), 4 podman or the server failed, 130 interrupted.\n";

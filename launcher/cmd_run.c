@@ -60,6 +60,7 @@ int launch_parse(const char *command, unsigned allowed, int argc, char **argv,
         O_ANY,
         O_WORKLOAD,
         O_NO_TUNE,
+        O_PULL,
     };
     static const struct option common[] = {
         {"recipe", required_argument, NULL, O_RECIPE},
@@ -69,6 +70,7 @@ int launch_parse(const char *command, unsigned allowed, int argc, char **argv,
         {"quiet", no_argument, NULL, 'q'},
         {"force", no_argument, NULL, O_FORCE},
         {"build", no_argument, NULL, O_BUILD},
+        {"pull", no_argument, NULL, O_PULL},
         {"facts", required_argument, NULL, O_FACTS},
         {"fresh", no_argument, NULL, O_FRESH},
         {"store", required_argument, NULL, O_STORE},
@@ -153,6 +155,9 @@ int launch_parse(const char *command, unsigned allowed, int argc, char **argv,
             break;
         case O_BUILD:
             o->build = true;
+            break;
+        case O_PULL:
+            o->pull = true;
             break;
         case O_FACTS:
             o->facts_path = optarg;
@@ -472,19 +477,21 @@ int launch_print_dry_run(const struct launch *l, struct hb_error *err)
     return r;
 }
 
-/* `halobox build RECIPE`, this same binary, its output on stderr. */
-static int build_image(const char *recipe, struct hb_error *err)
+/* `halobox build RECIPE` or `halobox images pull RECIPE`: this same
+ * binary, its output on stderr. */
+static int image_for(const char *recipe, bool pull, struct hb_error *err)
 {
     char *self = realpath("/proc/self/exe", NULL);
-    char *argv[] = {self ? self : "halobox", "build", (char *)recipe, NULL};
+    char *build_argv[] = {self ? self : "halobox", "build", (char *)recipe, NULL};
+    char *pull_argv[] = {self ? self : "halobox", "images", "pull", (char *)recipe, NULL};
     pid_t pid;
-    int r = podman_spawn(argv, -1, STDERR_FILENO, -1, &pid, err);
+    int r = podman_spawn(pull ? pull_argv : build_argv, -1, STDERR_FILENO, -1, &pid, err);
     if (r == 0) {
         int status = podman_wait(pid, NULL, err);
         if (status != 0)
             r = status < 0 ? -1
-                           : hb_error_set(err, EXIT_RUNTIME,
-                                          "building the image of recipe '%s' failed", recipe);
+                           : hb_error_set(err, EXIT_RUNTIME, "%s the image of recipe '%s' failed",
+                                          pull ? "pulling" : "building", recipe);
     }
     free(self);
     return r;
@@ -493,14 +500,26 @@ static int build_image(const char *recipe, struct hb_error *err)
 int launch_image_missing(const struct launch_options *o, const struct launch *l,
                          struct hb_error *err)
 {
-    if (!o->build)
+    if (!o->build && !o->pull)
         return hb_error_set(err, EXIT_RUNTIME,
                             "the image %s is not built: run 'halobox build %s' (or add "
-                            "--build), or take it prebuilt with 'halobox images pull %s'",
+                            "--build), or take it prebuilt with 'halobox images pull %s' (or "
+                            "add --pull)",
                             l->plan.image, l->plan.recipe, l->plan.recipe);
+    if (o->pull) {
+        if (!o->quiet)
+            fprintf(stderr, "halobox: pulling %s (--pull)\n", l->plan.image);
+        if (image_for(l->plan.recipe, true, err) == 0)
+            return 1;
+        if (!o->build)
+            return -1;
+        /* --pull --build: what the registry could not give is built here */
+        fprintf(stderr, "halobox: %s; building it instead (--build)\n", err->msg);
+        hb_error_release(err);
+    }
     if (!o->quiet)
         fprintf(stderr, "halobox: building %s (--build)\n", l->plan.image);
-    return build_image(l->plan.recipe, err) < 0 ? -1 : 1;
+    return image_for(l->plan.recipe, false, err) < 0 ? -1 : 1;
 }
 
 int launch_preflight(const struct launch_options *o, struct launch *l, bool check_image,
@@ -525,7 +544,7 @@ int launch_preflight(const struct launch_options *o, struct launch *l, bool chec
     if (!o->quiet)
         for (size_t i = 0; i < l->warnings.n; i++)
             fprintf(stderr, "halobox: %s\n", l->warnings.v[i]);
-    if ((check_image || o->build) && !podman_image_exists(*podman, l->plan.image))
+    if ((check_image || o->build || o->pull) && !podman_image_exists(*podman, l->plan.image))
         return launch_image_missing(o, l, err);
     return 0;
 }

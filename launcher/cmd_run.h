@@ -20,7 +20,7 @@ struct launch_options {
     bool kv_given;          /* --kv-type was given */
     enum workload workload; /* --workload: which tuned settings (bench tune) */
     bool no_tune;           /* --no-tune: the engine's defaults */
-    bool dry_run, quiet, force, build, fresh, verbose, detach;
+    bool dry_run, quiet, force, build, pull, fresh, verbose, detach;
     const char *facts_path;
     const char *store;
     const char *name;

@@ -112,6 +112,9 @@ static const char usage_run[] =
     "  --force          start even when the model does not fit or the doctor\n"
     "                   found an error\n"
     "  --build          build the image first when it is missing\n"
+    "  --pull           take it prebuilt from the registry first when it is missing\n"
+    "                   ('halobox images pull'; with --build too, build what the\n"
+    "                   registry cannot give)\n"
     "  --facts FILE     plan for a saved facts file instead of this host\n"
     "  --fresh          probe Vulkan and HIP again instead of this boot's cache\n"
     "  --store DIR      the model store (default $HALOBOX_STORE, ...)\n"
@@ -147,7 +150,7 @@ static const char usage_serve[] =
     "                   print a systemd Quadlet .container unit, or a Kubernetes\n"
     "                   pod for 'podman kube play', for the same plan\n"
     "  --recipe, --ctx, --kv-type, --workload, --no-tune, --env, --dry-run, --force,\n"
-    "  --build, --facts, --fresh, --store, --quiet, --rpc: as for 'halobox run'\n";
+    "  --build, --pull, --facts, --fresh, --store, --quiet, --rpc: as for 'halobox run'\n";
 
 static const char usage_ps[] =
     "usage: halobox ps [--json]\n"

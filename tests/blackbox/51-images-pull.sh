@@ -161,6 +161,26 @@ else
 fi
 t_end
 
+t_begin "run --pull: a host without the image pulls it, then answers the prompt"
+if [ -n "$why" ]; then
+    t_notrun "$why"
+else
+    CONTAINERS_STORAGE_CONF=$(new_storage runpull)
+    run env HALOBOX_REGISTRY="$REPO" "$HALOBOX" run tiny51 "Hello" --recipe cpu --pull -- -n 8 --seed 1
+    assert_rc 0
+    assert_contains "$err" "pulling $CPU (--pull)"
+    assert_contains "$err" "pulled $CPU"
+    [ -n "$out" ] || t_fail "no completion printed"
+    podman image exists "$CPU" || t_fail "not pulled"
+    # Without --pull or --build, the error names both ways.
+    CONTAINERS_STORAGE_CONF=$(new_storage runnone)
+    run env HALOBOX_REGISTRY="$REPO" "$HALOBOX" run tiny51 "Hello" --recipe cpu -q
+    assert_rc 4
+    assert_one_line_error
+    assert_contains "$err" "or take it prebuilt with 'halobox images pull cpu' (or add --pull)"
+fi
+t_end
+
 t_begin "images pull: an image that claims another recipe is removed again (exit 3)"
 if [ -n "$why" ]; then
     t_notrun "$why"
@@ -175,6 +195,12 @@ else
     assert_contains "$(printf '%s\n' "$err" | tail -n 1)" \
         "halobox: $REPO:cpu-$VERSION is not the image of recipe cpu: halobox.recipe is 'vulkan-radv', not 'cpu', halobox.backend is 'vulkan', not 'cpu'; removed it"
     assert_eq "$(podman images -q | wc -l)" 0 "images left"
+    # run --pull with that image on offer: refused, nothing started.
+    run env HALOBOX_REGISTRY="$REPO" "$HALOBOX" run tiny51 "Hello" --recipe cpu --pull
+    assert_rc 4
+    assert_contains "$err" "is not the image of recipe cpu"
+    assert_contains "$(printf '%s\n' "$err" | tail -n 1)" "halobox: pulling the image of recipe 'cpu' failed"
+    assert_eq "$(podman ps -a -q | wc -l)" 0 "containers"
     # A tag the registry does not have: podman's error, then ours, exit 4.
     run "$HALOBOX" images pull vulkan-upstream --from "$REPO"
     assert_rc 4
