@@ -173,34 +173,9 @@ static int start(const struct launch_options *o, struct launch *l, const char *p
                  struct hb_error *err)
 {
     const struct plan *p = &l->plan;
-    struct str_list argv = {0};
-    podman_run_argv(p, podman, &argv);
-    struct strbuf errout = STRBUF_INIT;
     launch_catch_signals();
-    int status =
-        podman_capture(podman, (const char *const *)argv.v + 1, 120000, NULL, &errout, err);
-    str_list_release(&argv);
-    if (status != 0) {
-        strbuf_rtrim(&errout);
-        const char *last = strrchr(errout.buf, '\n');
-        last = last ? last + 1 : errout.buf;
-        if (status > 0 && strstr(errout.buf, "already in use"))
-            hb_error_set(err, EXIT_RUNTIME,
-                         "a container named '%s' already exists: 'halobox stop %s' removes it "
-                         "(when halobox started it), or choose another --name",
-                         p->name, p->name);
-        else if (status > 0)
-            hb_error_set(err, EXIT_RUNTIME, "podman could not start '%s': %s", p->name,
-                         *last ? last : "no message");
-        strbuf_release(&errout);
-        if (!strstr(err->msg ? err->msg : "", "already exists")) {
-            struct hb_error rerr = HB_ERROR_INIT;
-            podman_remove(podman, p->name, 2, &rerr);
-            hb_error_release(&rerr);
-        }
+    if (launch_run_detached(o, l, podman, err) < 0)
         return -1;
-    }
-    strbuf_release(&errout);
 
     /* Asked on the address it is published on; a wildcard is reached on
      * this host's loopback. */

@@ -94,6 +94,13 @@ int launch_preflight(const struct launch_options *o, struct launch *l, bool chec
 int launch_image_missing(const struct launch_options *o, const struct launch *l,
                          struct hb_error *err);
 
+/* `podman run --detach` of the plan (serve, rpc-worker): 0 when started;
+ * a missing image is built or pulled (--build, --pull) and the run tried
+ * again; -1 with the error after removing what podman may have created,
+ * except a container that already had the name (someone else's). */
+int launch_run_detached(const struct launch_options *o, struct launch *l, const char *podman,
+                        struct hb_error *err);
+
 /* The last n lines of text, each on a new line indented by two spaces,
  * appended to out (the engine's log in an error). */
 void launch_tail_lines(const char *text, int n, struct strbuf *out);

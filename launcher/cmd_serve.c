@@ -247,55 +247,6 @@ static int serve_foreground(const struct launch_options *o, const struct plan *p
     }
 }
 
-/* `podman run --detach`: 0 when started; -1 with the error, after
- * removing what podman may have created, except a container that already
- * had the name (someone else's). */
-static int run_detached(const struct launch_options *o, struct launch *l, const char *podman,
-                        struct hb_error *err)
-{
-    const struct plan *p = &l->plan;
-    struct str_list argv = {0};
-    podman_run_argv(p, podman, &argv);
-    struct strbuf errout = STRBUF_INIT;
-    int status =
-        podman_capture(podman, (const char *const *)argv.v + 1, 120000, NULL, &errout, err);
-    /* The image is not checked before (one podman call less on every
-     * start); podman says so, and --build builds it and tries again. */
-    if (status > 0 && !podman_image_exists(podman, p->image)) {
-        int b = launch_image_missing(o, l, err);
-        if (b == 1)
-            status =
-                podman_capture(podman, (const char *const *)argv.v + 1, 120000, NULL, &errout, err);
-        else
-            status = -1;
-    }
-    str_list_release(&argv);
-    if (status == 0) {
-        strbuf_release(&errout);
-        return 0;
-    }
-    if (status > 0) {
-        strbuf_rtrim(&errout);
-        const char *last = strrchr(errout.buf, '\n');
-        last = last ? last + 1 : errout.buf;
-        if (strstr(errout.buf, "container name") && strstr(errout.buf, "already in use")) {
-            hb_error_set(err, EXIT_RUNTIME,
-                         "a container named '%s' already exists: 'halobox stop %s' removes it "
-                         "(when halobox started it), or choose another --name",
-                         p->name, p->name);
-            strbuf_release(&errout);
-            return -1;
-        }
-        hb_error_set(err, EXIT_RUNTIME, "podman could not start '%s': %s", p->name,
-                     *last ? last : "no message");
-    }
-    struct hb_error rerr = HB_ERROR_INIT;
-    podman_remove(podman, p->name, 5, &rerr);
-    hb_error_release(&rerr);
-    strbuf_release(&errout);
-    return -1;
-}
-
 static int start(const struct launch_options *o, struct launch *l, const char *podman,
                  struct hb_error *err)
 {
@@ -310,7 +261,7 @@ static int start(const struct launch_options *o, struct launch *l, const char *p
         return hb_error_set(err, EXIT_RUNTIME, "%s is not an address of this host (--host)",
                             p->host);
     launch_catch_signals();
-    if (run_detached(o, l, podman, err) < 0)
+    if (launch_run_detached(o, l, podman, err) < 0)
         return -1;
     long pid = 0;
     int ret = wait_ready(o, p, podman, &pid, err);
