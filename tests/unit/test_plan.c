@@ -15,6 +15,7 @@
 #include "recipes.h"
 #include "store/fit.h"
 #include "facts_helpers.h"
+#include "plan_helpers.h"
 #include "test.h"
 #include "util/fs.h"
 
@@ -22,12 +23,6 @@
 #define STORE     "/srv/halobox/store"
 
 static struct recipe_set recipes;
-
-/* A Llama-3.1-8B-shaped Q4_K_M model as its store summary describes it. */
-static const char *llama8b_summary =
-    "{\"data_bytes\":4920734720,\"layers\":32,\"embedding\":4096,\"context_length\":131072,"
-    "\"feed_forward\":14336,\"vocab_size\":128256,\"kv_bytes_per_token\":131072,"
-    "\"attention_layers\":32,\"swa_layers\":0}";
 
 static struct fit_model llama8b;
 
@@ -101,14 +96,6 @@ static const char *no_gpu_json =
     "\"containers\":{\"podman\":{\"path\":\"/usr/bin/podman\",\"version\":\"4.3.1\","
     "\"found\":true},\"selinux\":\"disabled\",\"rootless\":false}}";
 
-struct built {
-    struct facts facts;
-    struct verdict verdict;
-    struct plan plan;
-    struct hb_error err;
-    int rc;
-};
-
 static void base_request(struct plan_request *req, struct built *b, enum plan_intent intent)
 {
     memset(req, 0, sizeof(*req));
@@ -130,14 +117,6 @@ static void build(struct built *b, struct plan_request *req)
     doctor_evaluate(&b->facts, &b->verdict);
     b->err = (struct hb_error)HB_ERROR_INIT;
     b->rc = plan_build(req, &b->plan, &b->err);
-}
-
-static void built_release(struct built *b)
-{
-    plan_release(&b->plan);
-    verdict_release(&b->verdict);
-    facts_release(&b->facts);
-    hb_error_release(&b->err);
 }
 
 /* The argv, one word a line, against tests/fixtures/plans/NAME.argv. */
@@ -758,12 +737,8 @@ int main(void)
         fprintf(stderr, "recipes/ does not load: %s\n", err.msg);
         return 1;
     }
-    cJSON *summary = cJSON_Parse(llama8b_summary);
-    if (fit_model_from_summary(summary, "llama-3.1-8b", &llama8b, &err) < 0) {
-        fprintf(stderr, "bad summary: %s\n", err.msg);
+    if (!llama8b_fit(&llama8b))
         return 1;
-    }
-    cJSON_Delete(summary);
     RUN(test_strix_halo_vulkan);
     RUN(test_strix_halo_rocm);
     RUN(test_nvidia_vulkan);

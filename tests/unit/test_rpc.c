@@ -20,6 +20,8 @@
 #include "rpc/rpc_client.h"
 #include "rpc/rpc_session.h"
 #include "store/fit.h"
+#include "facts_helpers.h"
+#include "plan_helpers.h"
 #include "test.h"
 
 /* Captured with a socket client from ggml-rpc-server in
@@ -196,39 +198,11 @@ static const char *small_gpu_json =
     "\"containers\":{\"podman\":{\"path\":\"/usr/bin/podman\",\"found\":true},"
     "\"selinux\":\"disabled\",\"rootless\":false}}";
 
-static const char *llama8b_summary =
-    "{\"data_bytes\":4920734720,\"layers\":32,\"embedding\":4096,\"context_length\":131072,"
-    "\"feed_forward\":14336,\"vocab_size\":128256,\"kv_bytes_per_token\":131072,"
-    "\"attention_layers\":32,\"swa_layers\":0}";
-
-struct built {
-    struct facts facts;
-    struct verdict verdict;
-    struct plan plan;
-    struct hb_error err;
-    int rc;
-};
-
 static void built_init(struct built *b)
 {
     memset(b, 0, sizeof(*b));
-    facts_init(&b->facts);
-    cJSON *root = cJSON_Parse(small_gpu_json);
-    struct hb_error err = HB_ERROR_INIT;
-    if (!root || facts_from_json(&b->facts, root, "test", &err) < 0)
-        test_fail(__FILE__, __LINE__, "bad facts: %s", err.msg ? err.msg : "");
-    cJSON_Delete(root);
-    hb_error_release(&err);
-    facts_derive(&b->facts);
+    facts_from(&b->facts, small_gpu_json);
     doctor_evaluate(&b->facts, &b->verdict);
-}
-
-static void built_release(struct built *b)
-{
-    plan_release(&b->plan);
-    verdict_release(&b->verdict);
-    facts_release(&b->facts);
-    hb_error_release(&b->err);
 }
 
 static bool engine_has(const struct plan *p, const char *flag, const char *value)
@@ -328,9 +302,7 @@ static void test_main_node_checks(void)
 {
     struct fit_model m;
     struct hb_error err = HB_ERROR_INIT;
-    cJSON *summary = cJSON_Parse(llama8b_summary);
-    CHECK(fit_model_from_summary(summary, "llama-3.1-8b", &m, &err) == 0);
-    cJSON_Delete(summary);
+    CHECK(llama8b_fit(&m));
 
     struct built b;
     built_init(&b);
