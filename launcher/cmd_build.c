@@ -117,17 +117,10 @@ static int build_one(const struct recipe *r, const struct build_opts *o, const c
         strbuf_release(&line);
         goto out;
     }
-    if (!o->force) {
-        char *have =
-            podman_image_inspect(podman, tag, "{{index .Labels \"halobox.recipe.sha256\"}}");
-        bool current = have && !strcmp(have, r->sha256);
-        free(have);
-        if (current) {
-            fprintf(stderr, "halobox: %s is up to date with recipe %s (--force builds it again)\n",
-                    tag, r->name);
-            ret = image_print_result(podman, tag, "up-to-date", err);
-            goto out;
-        }
+    int done = image_up_to_date(podman, tag, r, o->force, "builds", err);
+    if (done != 0) {
+        ret = done < 0 ? -1 : 0;
+        goto out;
     }
     fprintf(stderr, "halobox: building %s from recipe %s, base %s (%s)\n", tag, r->name, base, why);
     int status = image_run_progress(argv.v, err);

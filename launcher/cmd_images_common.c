@@ -76,3 +76,21 @@ int images_load_recipes(char *const names[], int n, struct recipe_set *set, stru
         }
     return 0;
 }
+
+bool image_is_current(const char *podman, const char *tag, const struct recipe *r)
+{
+    char *have = podman_image_inspect(podman, tag, "{{index .Labels \"halobox.recipe.sha256\"}}");
+    bool current = have && !strcmp(have, r->sha256);
+    free(have);
+    return current;
+}
+
+int image_up_to_date(const char *podman, const char *tag, const struct recipe *r, bool force,
+                     const char *again, struct hb_error *err)
+{
+    if (force || !image_is_current(podman, tag, r))
+        return 0;
+    fprintf(stderr, "halobox: %s is up to date with recipe %s (--force %s it again)\n", tag,
+            r->name, again);
+    return image_print_result(podman, tag, "up-to-date", err) < 0 ? -1 : 1;
+}

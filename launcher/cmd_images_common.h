@@ -15,6 +15,16 @@ int image_run_progress(char *const argv[], struct hb_error *err);
  * 126.0 MB (126012345 bytes)"). */
 int image_print_result(const char *podman, const char *tag, const char *what, struct hb_error *err);
 
+/* Whether the image `tag` exists and was built from recipe r as it is now
+ * (its halobox.recipe.sha256 label is r's digest). */
+bool image_is_current(const char *podman, const char *tag, const struct recipe *r);
+
+/* When it is (and not forced): says so on stderr, prints the
+ * "up-to-date TAG SIZE" line and returns 1 (-1 when that line cannot be
+ * written); else 0. `again` is what --force would do ("builds", "pulls"). */
+int image_up_to_date(const char *podman, const char *tag, const struct recipe *r, bool force,
+                     const char *again, struct hb_error *err);
+
 /* The recipes, with their digests, found as run finds them (their folder
  * in dir), and every one of the n names checked to be among them before
  * anything starts. */

@@ -7,6 +7,7 @@
  * is then dropped. An image that claims another recipe is removed again. */
 #include "util/common.h"
 
+#include <cjson/cJSON.h>
 #include <ctype.h>
 #include <getopt.h>
 
@@ -78,47 +79,51 @@ static const char *registry_of(const struct pull_opts *o)
     return *HALOBOX_REGISTRY_DEFAULT ? HALOBOX_REGISTRY_DEFAULT : NULL;
 }
 
-static void print_command(struct strbuf *sb, const char *const argv[])
+/* "PODMAN ARGS...", shell-quoted, as --dry-run shows it. */
+static void print_command(struct strbuf *sb, const char *podman, const char *const args[])
 {
-    for (size_t i = 0; argv[i]; i++) {
-        if (i)
-            strbuf_addch(sb, ' ');
-        shell_quote(sb, argv[i]);
+    shell_quote(sb, podman);
+    for (size_t i = 0; args[i]; i++) {
+        strbuf_addch(sb, ' ');
+        shell_quote(sb, args[i]);
     }
     strbuf_addch(sb, '\n');
 }
 
-static char *label(const char *podman, const char *image, const char *name)
+/* The image's labels, read once; NULL when podman cannot say. */
+static cJSON *labels_of(const char *podman, const char *image)
 {
-    struct strbuf fmt = STRBUF_INIT;
-    strbuf_addf(&fmt, "{{index .Labels \"%s\"}}", name);
-    char *v = podman_image_inspect(podman, image, fmt.buf);
-    strbuf_release(&fmt);
-    /* podman prints "<no value>" for a label the image lacks */
-    if (v && (!*v || !strcmp(v, "<no value>"))) {
-        free(v);
-        v = NULL;
+    char *text = podman_image_inspect(podman, image, "{{json .Labels}}");
+    cJSON *labels = text ? cJSON_Parse(text) : NULL;
+    free(text);
+    if (labels && !cJSON_IsObject(labels)) {
+        cJSON_Delete(labels);
+        labels = NULL;
     }
-    return v;
+    return labels;
+}
+
+static const char *label(const cJSON *labels, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(labels, name);
+    return cJSON_IsString(v) && v->valuestring && *v->valuestring ? v->valuestring : NULL;
 }
 
 /* The labels `halobox build` sets must say this recipe, backend and engine
  * version; says which one does not. */
-static bool labels_match(const char *podman, const char *ref, const struct recipe *r,
-                         struct strbuf *why)
+static bool labels_match(const cJSON *labels, const struct recipe *r, struct strbuf *why)
 {
     static const char *const names[] = {"halobox.recipe", "halobox.backend",
                                         "halobox.engine.version"};
     const char *want[] = {r->name, r->backend, r->engine_version};
     bool ok = true;
     for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-        char *have = label(podman, ref, names[i]);
+        const char *have = label(labels, names[i]);
         if (!have || strcmp(have, want[i])) {
             strbuf_addf(why, "%s%s is '%s', not '%s'", ok ? "" : ", ", names[i],
                         have ? have : "(none)", want[i]);
             ok = false;
         }
-        free(have);
     }
     return ok;
 }
@@ -129,32 +134,28 @@ static int pull_one(const struct recipe *r, const struct pull_opts *o, const cha
     struct strbuf ref = STRBUF_INIT;
     strbuf_addf(&ref, "%s:%s-%s", repo, r->name, r->engine_version);
     char *tag = recipe_image_tag(r);
-    const char *pull[] = {podman, "pull", ref.buf, NULL};
-    const char *tag_argv[] = {podman, "tag", ref.buf, tag, NULL};
-    const char *untag[] = {podman, "untag", ref.buf, ref.buf, NULL};
+    const char *pull_args[] = {"pull", ref.buf, NULL};
+    const char *tag_args[] = {"tag", ref.buf, tag, NULL};
+    const char *untag_args[] = {"untag", ref.buf, ref.buf, NULL};
+    cJSON *labels = NULL;
     int ret = 0;
 
     if (o->dry_run) {
         struct strbuf sb = STRBUF_INIT;
-        print_command(&sb, pull);
-        print_command(&sb, tag_argv);
-        print_command(&sb, untag);
+        print_command(&sb, podman, pull_args);
+        print_command(&sb, podman, tag_args);
+        print_command(&sb, podman, untag_args);
         ret = write_stdout(&sb, err);
         strbuf_release(&sb);
         goto out;
     }
-    if (!o->force) {
-        char *have = label(podman, tag, "halobox.recipe.sha256");
-        bool current = have && !strcmp(have, r->sha256);
-        free(have);
-        if (current) {
-            fprintf(stderr, "halobox: %s is up to date with recipe %s (--force pulls it again)\n",
-                    tag, r->name);
-            ret = image_print_result(podman, tag, "up-to-date", err);
-            goto out;
-        }
+    int done = image_up_to_date(podman, tag, r, o->force, "pulls", err);
+    if (done != 0) {
+        ret = done < 0 ? -1 : 0;
+        goto out;
     }
     fprintf(stderr, "halobox: pulling %s for recipe %s\n", ref.buf, r->name);
+    const char *pull[] = {podman, "pull", ref.buf, NULL};
     int status = image_run_progress((char *const *)pull, err);
     if (status < 0) {
         ret = -1;
@@ -167,8 +168,9 @@ static int pull_one(const struct recipe *r, const struct pull_opts *o, const cha
                            ref.buf, status, r->name);
         goto out;
     }
+    labels = labels_of(podman, ref.buf);
     struct strbuf why = STRBUF_INIT;
-    if (!labels_match(podman, ref.buf, r, &why)) {
+    if (!labels_match(labels, r, &why)) {
         const char *rmi[] = {"rmi", ref.buf, NULL};
         podman_capture(podman, rmi, 60000, NULL, NULL, NULL);
         ret = hb_error_set(err, EXIT_INPUT, "%s is not the image of recipe %s: %s; removed it",
@@ -177,8 +179,6 @@ static int pull_one(const struct recipe *r, const struct pull_opts *o, const cha
         goto out;
     }
     strbuf_release(&why);
-    const char *tag_args[] = {"tag", ref.buf, tag, NULL};
-    const char *untag_args[] = {"untag", ref.buf, ref.buf, NULL};
     struct strbuf perr = STRBUF_INIT;
     if (podman_capture(podman, tag_args, 60000, NULL, &perr, err) != 0) {
         strbuf_rtrim(&perr);
@@ -192,16 +192,16 @@ static int pull_one(const struct recipe *r, const struct pull_opts *o, const cha
     /* The image is now known by its halobox name only; a failure here
      * leaves a second name, nothing worse. */
     podman_capture(podman, untag_args, 60000, NULL, NULL, NULL);
-    char *sha = label(podman, tag, "halobox.recipe.sha256");
+    const char *sha = label(labels, "halobox.recipe.sha256");
     if (!sha || strcmp(sha, r->sha256))
         fprintf(stderr,
                 "halobox: note: %s was built from another revision of recipe %s than the one "
                 "here, so 'halobox images' lists it as stale; 'halobox build %s' builds this "
                 "one\n",
                 tag, r->name, r->name);
-    free(sha);
     ret = image_print_result(podman, tag, "pulled", err);
 out:
+    cJSON_Delete(labels);
     free(tag);
     strbuf_release(&ref);
     return ret;
