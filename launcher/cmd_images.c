@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cmd.h"
+#include "cmd_images_common.h"
 #include "recipes.h"
 #include "util/json.h"
 #include "util/run.h"
@@ -24,12 +25,6 @@ struct image_row {
     double created;
     int stale; /* 1 stale, 0 current, -1 unknown (no such recipe here) */
 };
-
-static const char *label_of(const cJSON *labels, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(labels, key);
-    return cJSON_IsString(v) && v->valuestring ? v->valuestring : NULL;
-}
 
 static int cmp_rows(const void *a, const void *b)
 {
@@ -75,7 +70,7 @@ static int list_images(const char *podman, struct image_row **rows, size_t *n, s
     cJSON_ArrayForEach(img, json)
     {
         const cJSON *labels = cJSON_GetObjectItemCaseSensitive(img, "Labels");
-        const char *recipe = label_of(labels, "halobox.recipe");
+        const char *recipe = image_label(labels, "halobox.recipe");
         const cJSON *names = cJSON_GetObjectItemCaseSensitive(img, "Names");
         const char *tag = NULL;
         const cJSON *name;
@@ -98,9 +93,9 @@ static int list_images(const char *podman, struct image_row **rows, size_t *n, s
         row->recipe = xstrdup(recipe);
         row->tag = xstrdup(tag);
         row->id = xstrdup(cJSON_IsString(id) ? id->valuestring : "");
-        row->backend = xstrdup_or_null(label_of(labels, "halobox.backend"));
-        row->engine_version = xstrdup_or_null(label_of(labels, "halobox.engine.version"));
-        row->sha256 = xstrdup_or_null(label_of(labels, "halobox.recipe.sha256"));
+        row->backend = xstrdup_or_null(image_label(labels, "halobox.backend"));
+        row->engine_version = xstrdup_or_null(image_label(labels, "halobox.engine.version"));
+        row->sha256 = xstrdup_or_null(image_label(labels, "halobox.recipe.sha256"));
         row->size = cJSON_IsNumber(size) ? size->valuedouble : -1;
         row->created = cJSON_IsNumber(created) ? created->valuedouble : 0;
     }

@@ -1,5 +1,6 @@
 #include "util/common.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
@@ -93,4 +94,10 @@ int image_up_to_date(const char *podman, const char *tag, const struct recipe *r
     fprintf(stderr, "halobox: %s is up to date with recipe %s (--force %s it again)\n", tag,
             r->name, again);
     return image_print_result(podman, tag, "up-to-date", err) < 0 ? -1 : 1;
+}
+
+const char *image_label(const cJSON *labels, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(labels, name);
+    return cJSON_IsString(v) && v->valuestring ? v->valuestring : NULL;
 }

@@ -15,6 +15,11 @@ int image_run_progress(char *const argv[], struct hb_error *err);
  * 126.0 MB (126012345 bytes)"). */
 int image_print_result(const char *podman, const char *tag, const char *what, struct hb_error *err);
 
+struct cJSON;
+/* A label's value from podman's Labels object; NULL when absent or not a
+ * string. */
+const char *image_label(const struct cJSON *labels, const char *name);
+
 /* Whether the image `tag` exists and was built from recipe r as it is now
  * (its halobox.recipe.sha256 label is r's digest). */
 bool image_is_current(const char *podman, const char *tag, const struct recipe *r);

@@ -103,12 +103,6 @@ static cJSON *labels_of(const char *podman, const char *image)
     return labels;
 }
 
-static const char *label(const cJSON *labels, const char *name)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(labels, name);
-    return cJSON_IsString(v) && v->valuestring && *v->valuestring ? v->valuestring : NULL;
-}
-
 /* The labels `halobox build` sets must say this recipe, backend and engine
  * version; says which one does not. */
 static bool labels_match(const cJSON *labels, const struct recipe *r, struct strbuf *why)
@@ -118,7 +112,7 @@ static bool labels_match(const cJSON *labels, const struct recipe *r, struct str
     const char *want[] = {r->name, r->backend, r->engine_version};
     bool ok = true;
     for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-        const char *have = label(labels, names[i]);
+        const char *have = image_label(labels, names[i]);
         if (!have || strcmp(have, want[i])) {
             strbuf_addf(why, "%s%s is '%s', not '%s'", ok ? "" : ", ", names[i],
                         have ? have : "(none)", want[i]);
@@ -192,7 +186,7 @@ static int pull_one(const struct recipe *r, const struct pull_opts *o, const cha
     /* The image is now known by its halobox name only; a failure here
      * leaves a second name, nothing worse. */
     podman_capture(podman, untag_args, 60000, NULL, NULL, NULL);
-    const char *sha = label(labels, "halobox.recipe.sha256");
+    const char *sha = image_label(labels, "halobox.recipe.sha256");
     if (!sha || strcmp(sha, r->sha256))
         fprintf(stderr,
                 "halobox: note: %s was built from another revision of recipe %s than the one "
